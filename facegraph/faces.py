@@ -1,0 +1,142 @@
+"""Face detection, landmarks and 128-d encodings with dlib.
+
+These are the calls the `face_recognition` library makes (``face_locations``, the 5-point
+``face_landmarks`` model and ``face_encodings``), made on dlib directly so that neither the
+`face_recognition` package nor its `pkg_resources`-based model package is needed. For the same
+image and box the encodings are identical to ``face_recognition.face_encodings``.
+
+No database, no files: arrays in, arrays out. Models load on first use, once per process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+import dlib
+import face_recognition_models
+import numpy as np
+
+Detector = Literal["hog", "cnn"]
+DETECTORS: tuple[str, ...] = ("hog", "cnn")
+
+
+@dataclass(frozen=True)
+class DetectedFace:
+    """A face box in the pixel coordinates of the image it was found in."""
+
+    left: int
+    top: int
+    right: int
+    bottom: int
+    score: float | None = None
+
+    @property
+    def width(self) -> int:
+        return self.right - self.left
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top
+
+    def scaled(self, factor: float) -> DetectedFace:
+        """The same box in an image `factor` times as large."""
+        return DetectedFace(
+            round(self.left * factor),
+            round(self.top * factor),
+            round(self.right * factor),
+            round(self.bottom * factor),
+            self.score,
+        )
+
+    def css(self) -> tuple[int, int, int, int]:
+        """``(top, right, bottom, left)``, the order `face_recognition` uses."""
+        return (self.top, self.right, self.bottom, self.left)
+
+
+@cache
+def _hog_detector() -> dlib.fhog_object_detector:
+    return dlib.get_frontal_face_detector()
+
+
+@cache
+def _cnn_detector() -> dlib.cnn_face_detection_model_v1:
+    return dlib.cnn_face_detection_model_v1(
+        face_recognition_models.cnn_face_detector_model_location()
+    )
+
+
+@cache
+def _shape_predictor() -> dlib.shape_predictor:
+    return dlib.shape_predictor(face_recognition_models.pose_predictor_five_point_model_location())
+
+
+@cache
+def _face_encoder() -> dlib.face_recognition_model_v1:
+    return dlib.face_recognition_model_v1(face_recognition_models.face_recognition_model_location())
+
+
+def load_models(detector: Detector = "hog") -> None:
+    """Load the models now rather than on first use (worker start-up)."""
+    (_cnn_detector if detector == "cnn" else _hog_detector)()
+    _shape_predictor()
+    _face_encoder()
+
+
+def _clip(face: DetectedFace, height: int, width: int) -> DetectedFace:
+    # face_recognition's _trim_css_to_bounds: boxes may stick out of the image
+    return DetectedFace(
+        max(face.left, 0),
+        max(face.top, 0),
+        min(face.right, width),
+        min(face.bottom, height),
+        face.score,
+    )
+
+
+def detect_faces(
+    image: np.ndarray, detector: Detector = "hog", upsample: int = 0
+) -> list[DetectedFace]:
+    """Find faces in an RGB or grayscale uint8 image.
+
+    ``upsample`` is dlib's ``number_of_times_to_upsample``. Boxes are clipped to the image, as
+    `face_recognition.face_locations` does; ``score`` is the detector's confidence.
+    """
+    height, width = image.shape[:2]
+    found: list[DetectedFace] = []
+    if detector == "hog":
+        rects, scores, _ = _hog_detector().run(image, upsample, 0.0)
+        for rect, score in zip(rects, scores, strict=True):
+            found.append(DetectedFace(rect.left(), rect.top(), rect.right(), rect.bottom(), score))
+    elif detector == "cnn":
+        for det in _cnn_detector()(image, upsample):
+            rect = det.rect
+            found.append(
+                DetectedFace(rect.left(), rect.top(), rect.right(), rect.bottom(), det.confidence)
+            )
+    else:
+        raise ValueError(f"unknown detector {detector!r}; choose one of {', '.join(DETECTORS)}")
+    return [_clip(face, height, width) for face in found]
+
+
+def face_landmarks(image: np.ndarray, face: DetectedFace) -> dlib.full_object_detection:
+    """dlib's 5-point shape for a face box (the model face_recognition calls "small")."""
+    rect = dlib.rectangle(face.left, face.top, face.right, face.bottom)
+    return _shape_predictor()(image, rect)
+
+
+def landmark_points(shape: dlib.full_object_detection) -> np.ndarray:
+    """The shape's points as a ``(n, 2)`` float array of ``(x, y)``."""
+    return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)
+
+
+def encode_faces(
+    image: np.ndarray, shapes: list[dlib.full_object_detection], jitters: int = 1
+) -> np.ndarray:
+    """128-d encodings, one row per shape, exactly as ``face_recognition.face_encodings``."""
+    if not shapes:
+        return np.empty((0, 128), dtype=np.float32)
+    encoder = _face_encoder()
+    rows = [np.array(encoder.compute_face_descriptor(image, s, jitters)) for s in shapes]
+    return np.asarray(rows, dtype=np.float32)

@@ -1,0 +1,187 @@
+"""Ingest: scan folders, analyse new and changed photos in worker processes, store the results.
+
+One process writes (this one); workers only read photos and compute. Each batch of photos is
+committed in one transaction with all their faces, so a crash, Ctrl-C or ``kill -9`` loses at
+most the photos of the batch in flight, and the next run redoes exactly those: a photo is
+either stored with all its faces or not at all.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+
+from tqdm import tqdm
+
+from . import faces as face_ops
+from . import store
+from .analysis import DetectionSettings, PhotoResult, analyse_photo, hash_file
+from .library import Library
+from .scan import plan_ingest, walk_photos
+
+
+@dataclass
+class IngestReport:
+    """What an ingest run did."""
+
+    library: str
+    scanned: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    moved: int = 0
+    vanished: int = 0
+    processed: int = 0
+    ok: int = 0
+    no_faces: int = 0
+    faces_added: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    interrupted: bool = False
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["errors"] = [{"path": p, "error": e} for p, e in self.errors]
+        data["error_count"] = len(self.errors)
+        return data
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+_worker_settings: DetectionSettings | None = None
+
+
+def _init_worker(settings: DetectionSettings) -> None:
+    global _worker_settings
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
+    _worker_settings = settings
+    face_ops.load_models(settings.detector)
+
+
+def _analyse_in_worker(path: str) -> PhotoResult:
+    assert _worker_settings is not None
+    return analyse_photo(path, _worker_settings)
+
+
+def _analyse_all(
+    paths: list[str], settings: DetectionSettings, workers: int
+) -> Iterator[PhotoResult]:
+    if workers <= 1 or len(paths) <= 1:
+        for path in paths:
+            yield analyse_photo(path, settings)
+        return
+    # spawn, not fork: the parent holds an open DuckDB connection and its threads
+    context = multiprocessing.get_context("spawn")
+    pool = context.Pool(min(workers, len(paths)), _init_worker, (settings,))
+    try:
+        yield from pool.imap_unordered(_analyse_in_worker, paths, chunksize=1)
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def ingest(
+    paths: Iterable[str | os.PathLike[str]],
+    library: str | os.PathLike[str] | None = None,
+    *,
+    settings: DetectionSettings | None = None,
+    workers: int | None = None,
+    retry_errors: bool = False,
+    progress: bool | None = None,
+    on_error: Callable[[str, str], None] | None = None,
+    batch_size: int = 16,
+    batch_seconds: float = 2.0,
+) -> IngestReport:
+    """Add the photos below `paths` to the library; only new and changed files are analysed.
+
+    ``progress=None`` shows a progress bar when stderr is a terminal. `on_error` is called with
+    ``(path, reason)`` for each photo that cannot be used; the run goes on. Ctrl-C stops the run
+    after storing what is finished (``report.interrupted``); the next run continues from there.
+    """
+    started = time.monotonic()
+    settings = settings or DetectionSettings()
+    workers = workers or default_workers()
+    roots = [os.path.abspath(os.fspath(p)) for p in paths]
+    for root in roots:
+        if not os.path.exists(root):
+            raise FileNotFoundError(f"no such file or folder: {root}")
+
+    with Library.open(library, write=True) as lib:
+        con = lib.connection
+        report = IngestReport(library=str(lib.path))
+        scanned = walk_photos(roots, skip=[lib.path], warnings=report.warnings)
+        known = store.known_images(con)
+        plan = plan_ingest(scanned, known, roots, hash_file, retry_errors=retry_errors)
+        report.scanned, report.new, report.changed = len(scanned), plan.new, plan.changed
+        report.unchanged, report.moved, report.vanished = (
+            plan.unchanged,
+            len(plan.moves),
+            len(plan.vanished),
+        )
+        report.warnings.extend(plan.warnings)
+        with store.transaction(con):
+            store.record_moves(con, plan.moves)
+            store.record_touched(con, plan.touched)
+            store.set_missing(con, plan.reappeared, missing=False)
+            store.set_missing(con, plan.vanished, missing=True)
+
+        detection = settings.describe()
+        pending: list[PhotoResult] = []
+        last_commit = time.monotonic()
+
+        def flush() -> None:
+            nonlocal last_commit
+            store.write_results(con, pending, detection)
+            pending.clear()
+            last_commit = time.monotonic()
+
+        bar = tqdm(
+            total=len(plan.to_process),
+            unit="photo",
+            desc="ingest",
+            disable=(not progress) if progress is not None else None,
+            leave=False,
+        )
+        results = _analyse_all([f.path for f in plan.to_process], settings, workers)
+        try:
+            for result in results:
+                report.processed += 1
+                if result.status == "error":
+                    report.errors.append((result.path, result.error or "unknown error"))
+                    if on_error:
+                        on_error(result.path, result.error or "unknown error")
+                    previous = known.get(result.path)
+                    if previous is not None and previous.status != "error":
+                        # keep what was stored from the readable version of this file
+                        bar.update()
+                        continue
+                elif result.status == "ok":
+                    report.ok += 1
+                    report.faces_added += len(result.faces)
+                else:
+                    report.no_faces += 1
+                pending.append(result)
+                if len(pending) >= batch_size or time.monotonic() - last_commit > batch_seconds:
+                    flush()
+                bar.update()
+                bar.set_postfix(faces=report.faces_added, errors=len(report.errors), refresh=False)
+        except KeyboardInterrupt:
+            report.interrupted = True
+        finally:
+            results.close()  # stops the worker pool
+            bar.close()
+            flush()
+        con.execute("CHECKPOINT")
+    report.seconds = time.monotonic() - started
+    return report

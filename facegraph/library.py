@@ -1,0 +1,148 @@
+"""Where a library lives, opening and locking it, and schema migrations.
+
+A library is one directory holding ``facegraph.duckdb`` (the source of truth) and, later, the
+graph projection. DuckDB's own file lock keeps a second writer out; we turn its error into a
+sentence. Migrations are numbered SQL files applied in order, each in its own transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from .errors import LibraryInUseError, LibraryNotFoundError, LibraryVersionError
+
+DEFAULT_LIBRARY = "facegraph-library"
+LIBRARY_ENV = "FACEGRAPH_LIBRARY"
+DATABASE_FILE = "facegraph.duckdb"
+
+
+def resolve_library_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """`path`, else ``$FACEGRAPH_LIBRARY``, else ``./facegraph-library``."""
+    chosen = path or os.environ.get(LIBRARY_ENV) or DEFAULT_LIBRARY
+    return Path(chosen).expanduser().absolute()
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    folder = resources.files("facegraph") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        match = re.fullmatch(r"(\d+)_(.+)\.sql", entry.name)
+        if match:
+            found.append((int(match.group(1)), match.group(2), entry.read_text("utf-8")))
+    return sorted(found)
+
+
+SCHEMA_VERSION = max(version for version, _, _ in _migrations())
+
+
+class Library:
+    """An open library. Use as a context manager, or call `close()`."""
+
+    def __init__(self, path: Path, connection: duckdb.DuckDBPyConnection, read_only: bool):
+        self.path = path
+        self.connection = connection
+        self.read_only = read_only
+
+    @property
+    def database_path(self) -> Path:
+        return self.path / DATABASE_FILE
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None, *, write: bool = False) -> Library:
+        """Open a library; ``write=True`` creates it if needed and takes the writer's lock.
+
+        Readers open it read-only, so several may read at once; none can while a writer has it.
+        """
+        root = resolve_library_path(path)
+        database = root / DATABASE_FILE
+        if not write and not database.exists():
+            raise LibraryNotFoundError(
+                f"no facegraph library at {root}; run 'facegraph ingest PHOTOS' first "
+                f"or point --library / ${LIBRARY_ENV} at one"
+            )
+        if write:
+            root.mkdir(parents=True, exist_ok=True)
+            connection = _connect(database, read_only=False)
+            _migrate(connection, database)
+            return cls(root, connection, read_only=False)
+        connection = _connect(database, read_only=True)
+        if _schema_version(connection) < SCHEMA_VERSION:
+            connection.close()  # an older library: bring it up to date, then read
+            _migrate(_connect(database, read_only=False), database, close=True)
+            connection = _connect(database, read_only=True)
+        _check_not_newer(connection, database)
+        return cls(root, connection, read_only=True)
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _connect(database: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(database), read_only=read_only)
+    except duckdb.IOException as exc:
+        message = str(exc)
+        if "lock" not in message.lower():
+            raise
+        pid = re.search(r"PID (\d+)", message)
+        holder = f" (PID {pid.group(1)})" if pid else ""
+        raise LibraryInUseError(
+            f"library {database.parent} is in use by another process{holder}; "
+            "wait for it to finish and try again"
+        ) from None
+
+
+def _schema_version(connection: duckdb.DuckDBPyConnection) -> int:
+    exists = connection.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    return connection.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[
+        0
+    ]
+
+
+def _check_not_newer(connection: duckdb.DuckDBPyConnection, database: Path) -> None:
+    version = _schema_version(connection)
+    if version > SCHEMA_VERSION:
+        raise LibraryVersionError(
+            f"library {database.parent} has schema version {version}, newer than this facegraph "
+            f"understands ({SCHEMA_VERSION}); upgrade facegraph"
+        )
+
+
+def _migrate(connection: duckdb.DuckDBPyConnection, database: Path, close: bool = False) -> None:
+    connection.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+        " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+    )
+    _check_not_newer(connection, database)
+    current = _schema_version(connection)
+    for version, name, sql in _migrations():
+        if version <= current:
+            continue
+        connection.execute("BEGIN")
+        try:
+            connection.execute(sql)
+            connection.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name]
+            )
+            connection.execute("COMMIT")
+        except Exception:
+            connection.execute("ROLLBACK")
+            raise
+    if close:
+        connection.close()

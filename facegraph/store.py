@@ -1,0 +1,220 @@
+"""Every read and write of images and faces in the library's DuckDB database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from .analysis import PhotoResult
+
+
+@dataclass(frozen=True)
+class KnownImage:
+    image_id: int
+    path: str
+    size_bytes: int
+    mtime_ns: int
+    status: str
+    content_hash: str | None
+    missing: bool
+
+
+def known_images(con: duckdb.DuckDBPyConnection) -> dict[str, KnownImage]:
+    rows = con.execute(
+        "SELECT image_id, path, size_bytes, mtime_ns, status, content_hash,"
+        " missing_since IS NOT NULL FROM images"
+    ).fetchall()
+    return {row[1]: KnownImage(*row) for row in rows}
+
+
+class _Transaction:
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+
+    def __enter__(self) -> duckdb.DuckDBPyConnection:
+        self.con.execute("BEGIN TRANSACTION")
+        return self.con
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.con.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def transaction(con: duckdb.DuckDBPyConnection) -> _Transaction:
+    """``with transaction(con):`` commits on success and rolls back on any exception."""
+    return _Transaction(con)
+
+
+def record_moves(
+    con: duckdb.DuckDBPyConnection, moves: Sequence[tuple[int, str, int, int]]
+) -> None:
+    """Photos found at a new path: ``(image_id, new_path, size_bytes, mtime_ns)``."""
+    if not moves:
+        return
+    con.executemany(
+        "UPDATE images SET path = ?, size_bytes = ?, mtime_ns = ?, missing_since = NULL"
+        " WHERE image_id = ?",
+        [(path, size, mtime, image_id) for image_id, path, size, mtime in moves],
+    )
+
+
+def record_touched(con: duckdb.DuckDBPyConnection, touched: Sequence[tuple[int, int, int]]) -> None:
+    """Files whose timestamp changed but whose bytes did not: ``(image_id, size, mtime_ns)``."""
+    if not touched:
+        return
+    con.executemany(
+        "UPDATE images SET size_bytes = ?, mtime_ns = ?, missing_since = NULL WHERE image_id = ?",
+        [(size, mtime, image_id) for image_id, size, mtime in touched],
+    )
+
+
+def set_missing(con: duckdb.DuckDBPyConnection, image_ids: Sequence[int], missing: bool) -> None:
+    if not image_ids:
+        return
+    value = "current_timestamp" if missing else "NULL"
+    con.execute(
+        f"UPDATE images SET missing_since = {value} WHERE image_id IN (SELECT unnest(?))",
+        [list(image_ids)],
+    )
+
+
+_UPSERT_IMAGE = """
+INSERT INTO images (path, content_hash, size_bytes, mtime_ns, width, height, orientation,
+                    taken_at, camera_make, camera_model, status, error, face_count, detection)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (path) DO UPDATE SET
+    content_hash = excluded.content_hash, size_bytes = excluded.size_bytes,
+    mtime_ns = excluded.mtime_ns, width = excluded.width, height = excluded.height,
+    orientation = excluded.orientation, taken_at = excluded.taken_at,
+    camera_make = excluded.camera_make, camera_model = excluded.camera_model,
+    status = excluded.status, error = excluded.error, face_count = excluded.face_count,
+    detection = excluded.detection, ingested_at = now(), missing_since = NULL
+RETURNING image_id
+"""
+
+
+def write_results(
+    con: duckdb.DuckDBPyConnection, results: Sequence[PhotoResult], detection: str
+) -> None:
+    """Store analysed photos and their faces in one transaction.
+
+    A photo stored before is replaced with its faces, so re-processing never duplicates a face.
+    """
+    if not results:
+        return
+    face_rows: dict[str, list] = {
+        "image_id": [], "face_index": [], "box_left": [], "box_top": [], "box_right": [],
+        "box_bottom": [], "detector_score": [], "crop_jpeg": [],
+    }  # fmt: skip
+    landmarks, encodings = [], []
+    with transaction(con):
+        for result in results:
+            image_id = con.execute(
+                _UPSERT_IMAGE,
+                [
+                    result.path,
+                    result.content_hash,
+                    result.size_bytes,
+                    result.mtime_ns,
+                    result.width,
+                    result.height,
+                    result.orientation,
+                    result.taken_at,
+                    result.camera_make,
+                    result.camera_model,
+                    result.status,
+                    result.error,
+                    len(result.faces),
+                    detection,
+                ],  # fmt: skip
+            ).fetchone()[0]
+            con.execute("DELETE FROM faces WHERE image_id = ?", [image_id])
+            for index, face in enumerate(result.faces):
+                left, top, right, bottom = face.box
+                face_rows["image_id"].append(image_id)
+                face_rows["face_index"].append(index)
+                face_rows["box_left"].append(left)
+                face_rows["box_top"].append(top)
+                face_rows["box_right"].append(right)
+                face_rows["box_bottom"].append(bottom)
+                face_rows["detector_score"].append(face.score)
+                face_rows["crop_jpeg"].append(face.crop_jpeg)
+                landmarks.append(np.asarray(face.landmarks, dtype=np.float32).reshape(10))
+                encodings.append(np.asarray(face.encoding, dtype=np.float32).reshape(128))
+        if encodings:
+            table = pa.table(
+                {
+                    **{
+                        name: pa.array(values, type=pa.int64() if name == "image_id" else None)
+                        for name, values in face_rows.items()
+                    },
+                    "landmarks": _fixed_list(np.stack(landmarks), 10),
+                    "encoding": _fixed_list(np.stack(encodings), 128),
+                }
+            )
+            con.register("new_faces", table)
+            try:
+                con.execute(
+                    "INSERT INTO faces (image_id, face_index, box_left, box_top, box_right,"
+                    " box_bottom, detector_score, crop_jpeg, landmarks, encoding)"
+                    " SELECT image_id, face_index, box_left, box_top, box_right, box_bottom,"
+                    " detector_score, crop_jpeg, landmarks, encoding FROM new_faces"
+                )
+            finally:
+                con.unregister("new_faces")
+
+
+def _fixed_list(matrix: np.ndarray, width: int) -> pa.FixedSizeListArray:
+    return pa.FixedSizeListArray.from_arrays(pa.array(matrix.astype(np.float32).ravel()), width)
+
+
+def library_stats(con: duckdb.DuckDBPyConnection) -> dict:
+    """Counts of images (by status, missing) and faces."""
+    by_status = dict(con.execute("SELECT status, count(*) FROM images GROUP BY status").fetchall())
+    images, missing = con.execute("SELECT count(*), count(missing_since) FROM images").fetchone()
+    faces = con.execute("SELECT count(*) FROM faces").fetchone()[0]
+    return {
+        "images": images,
+        "faces": faces,
+        "errors": by_status.get("error", 0),
+        "by_status": {status: by_status.get(status, 0) for status in ("ok", "no_faces", "error")},
+        "missing": missing,
+    }
+
+
+def image_errors(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    return con.execute(
+        "SELECT path, error FROM images WHERE status = 'error' ORDER BY path"
+    ).fetchall()
+
+
+def iter_face_crops(
+    con: duckdb.DuckDBPyConnection, batch_size: int = 500
+) -> Iterator[tuple[int, str, tuple[int, int, int, int], bytes]]:
+    """``(face_id, image path, box, crop JPEG)`` for every face, in face_id order."""
+    last = 0
+    while True:
+        rows = con.execute(
+            "SELECT f.face_id, i.path, f.box_left, f.box_top, f.box_right, f.box_bottom,"
+            " f.crop_jpeg FROM faces f JOIN images i USING (image_id)"
+            " WHERE f.face_id > ? AND f.crop_jpeg IS NOT NULL ORDER BY f.face_id LIMIT ?",
+            [last, batch_size],
+        ).fetchall()
+        if not rows:
+            return
+        for face_id, path, left, top, right, bottom, crop in rows:
+            yield face_id, path, (left, top, right, bottom), crop
+        last = rows[-1][0]
+
+
+def face_encodings(con: duckdb.DuckDBPyConnection) -> tuple[np.ndarray, np.ndarray]:
+    """``(face_ids, encodings)`` of every face, as numpy arrays."""
+    table = con.sql("SELECT face_id, encoding FROM faces ORDER BY face_id").to_arrow_table()
+    ids = table.column("face_id").to_numpy()
+    column = table.column("encoding").combine_chunks()
+    if len(column) == 0:
+        return ids, np.empty((0, 128), dtype=np.float32)
+    return ids, column.values.to_numpy().reshape(-1, 128)

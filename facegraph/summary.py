@@ -1,0 +1,22 @@
+"""Library-wide counts for `facegraph stats`."""
+
+from __future__ import annotations
+
+import os
+
+from . import store
+from .library import Library
+
+
+def stats(library: str | os.PathLike[str] | None = None) -> dict:
+    """``{"images", "faces", "errors", "by_status", "missing", "library"}`` for a library."""
+    with Library.open(library) as lib:
+        result = store.library_stats(lib.connection)
+        result["library"] = str(lib.path)
+    return result
+
+
+def errors(library: str | os.PathLike[str] | None = None) -> list[tuple[str, str]]:
+    """``(path, reason)`` for every photo that could not be used."""
+    with Library.open(library) as lib:
+        return store.image_errors(lib.connection)
