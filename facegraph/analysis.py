@@ -114,18 +114,24 @@ def find_faces(pixels: np.ndarray, settings: DetectionSettings, original_width: 
     return boxes, shapes, encodings
 
 
+def file_stamp(path: str) -> tuple[int, int] | None:
+    """``(size, mtime_ns)`` of the file, or of the link itself when it is broken."""
+    for stat_function in (os.stat, os.lstat):
+        try:
+            stat = stat_function(path)
+            return stat.st_size, stat.st_mtime_ns
+        except OSError:
+            continue
+    return None
+
+
 def analyse_photo(path: str, settings: DetectionSettings) -> PhotoResult:
     """Everything facegraph stores about one photo file."""
-    try:
-        stat = os.stat(path)
-        size, mtime_ns = stat.st_size, stat.st_mtime_ns
-    except OSError:
-        size, mtime_ns = 0, 0
+    size, mtime_ns = file_stamp(path) or (0, 0)
     result = PhotoResult(path=path, size_bytes=size, mtime_ns=mtime_ns, status="error")
     try:
         data = read_bytes(path)
         result.content_hash = content_hash(data)
-        result.size_bytes = len(data)
         decoded = decode_photo(
             data, max_side=settings.max_side * 2**settings.upsample, max_pixels=settings.max_pixels
         )

@@ -201,3 +201,7 @@ def export_crops(out_dir, library, as_json) -> None:
         print_json({"faces": count, "out_dir": out_dir})
     else:
         click.echo(f"{count} face crops written to {out_dir}")
+
+
+if __name__ == "__main__":
+    main()

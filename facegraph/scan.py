@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from .analysis import file_stamp
 from .photos import is_photo_path
 from .store import KnownImage
 
@@ -55,14 +56,9 @@ def walk_photos(
             warnings.append(f"{error.filename}: cannot read folder ({error.strerror})")
 
     def add(path: str) -> None:
-        try:
-            stat = os.stat(path)
-        except OSError:
-            try:
-                stat = os.lstat(path)
-            except OSError:
-                return
-        found[path] = ScannedFile(path, stat.st_size, stat.st_mtime_ns)
+        stamp = file_stamp(path)
+        if stamp is not None:
+            found[path] = ScannedFile(path, *stamp)
 
     for root in roots:
         root = os.path.abspath(root)

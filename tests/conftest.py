@@ -1,0 +1,88 @@
+"""Real photos for the tests.
+
+Package-shipped photos (matplotlib's Grace Hopper, scikit-image's astronaut) run anywhere.
+``../shared/faces`` is used where present and is required when ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pytest
+import skimage.data
+from PIL import Image
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def grace_hopper() -> Image.Image:
+    path = Path(matplotlib.__file__).parent / "mpl-data" / "sample_data" / "grace_hopper.jpg"
+    return Image.open(path).convert("RGB")
+
+
+def astronaut() -> Image.Image:
+    """Eileen Collins' head and shoulders (the full picture's suit patch fools HOG)."""
+    return Image.fromarray(skimage.data.astronaut()[:300])
+
+
+def side_by_side(*images: Image.Image, gap: int = 40) -> Image.Image:
+    """One picture with every image in a row: a group photo of known people."""
+    height = max(im.height for im in images)
+    canvas = Image.new("RGB", (sum(im.width for im in images) + gap * (len(images) - 1), height))
+    x = 0
+    for im in images:
+        canvas.paste(im, (x, 0))
+        x += im.width + gap
+    return canvas
+
+
+def variant(image: Image.Image, seed: int) -> Image.Image:
+    """A slightly different photo of the same face (crop and brightness), so files differ."""
+    rng = np.random.default_rng(seed)
+    dx, dy = (int(v) for v in rng.integers(0, 24, size=2))
+    out = image.crop((dx, dy, image.width - 24 + dx, image.height - 24 + dy))
+    gain = 0.9 + 0.2 * rng.random()
+    return Image.eval(out, lambda v: min(255, int(v * gain)))
+
+
+@pytest.fixture
+def photo_dir(tmp_path: Path) -> Path:
+    """A small folder of real photos: 2 single portraits, 1 two-person photo, 1 without faces."""
+    folder = tmp_path / "photos"
+    (folder / "trip").mkdir(parents=True)
+    grace_hopper().save(folder / "grace.jpg", quality=92)
+    astronaut().save(folder / "trip" / "astronaut.png")
+    side_by_side(grace_hopper(), astronaut()).save(folder / "trip" / "pair.jpg", quality=92)
+    Image.new("RGB", (400, 300), (90, 140, 200)).save(folder / "sky.jpg")
+    return folder
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    return tmp_path / "library"
+
+
+def shared_faces_dir() -> Path | None:
+    configured = os.environ.get("FACEGRAPH_SHARED_FACES")
+    candidate = Path(configured) if configured else REPO.parent / "shared" / "faces"
+    return candidate if (candidate / "MANIFEST.csv").exists() else None
+
+
+@pytest.fixture(scope="session")
+def shared_faces() -> Path:
+    found = shared_faces_dir()
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("../shared/faces is missing, and CI must run the tests that need it")
+        pytest.skip("../shared/faces not present (set FACEGRAPH_SHARED_FACES)")
+    return found
+
+
+@pytest.fixture(scope="session")
+def manifest(shared_faces: Path) -> list[dict[str, str]]:
+    with open(shared_faces / "MANIFEST.csv", newline="") as handle:
+        return list(csv.DictReader(handle))

@@ -1,0 +1,62 @@
+"""The command line: stats, crops export, help, and clear errors."""
+
+import csv
+import json
+
+from click.testing import CliRunner
+from PIL import Image
+
+from facegraph.cli import main
+
+
+def run(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    return result
+
+
+def test_stats_json_counts_images_faces_and_errors(photo_dir, library):
+    (photo_dir / "broken.jpg").write_bytes(b"\xff\xd8 not really")
+    assert run("ingest", photo_dir, "--library", library, "--workers", "1").exit_code == 0
+    result = run("stats", "--library", library, "--json", "--errors")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["images"], data["faces"], data["errors"]) == (5, 4, 1)
+    assert data["by_status"] == {"ok": 3, "no_faces": 1, "error": 1}
+    assert data["error_list"][0]["path"].endswith("broken.jpg")
+
+
+def test_library_from_environment(photo_dir, library, monkeypatch):
+    monkeypatch.setenv("FACEGRAPH_LIBRARY", str(library))
+    assert run("ingest", photo_dir, "--workers", "1").exit_code == 0
+    assert "faces:    4" in run("stats").output
+
+
+def test_export_crops_writes_one_jpeg_per_face_with_an_index(photo_dir, library, tmp_path):
+    run("ingest", photo_dir, "--library", library, "--workers", "1")
+    out = tmp_path / "Faces"
+    result = run("faces", "export-crops", out, "--library", library)
+    assert result.exit_code == 0 and "4 face crops" in result.output
+    with open(out / "faces.csv") as handle:
+        index = list(csv.DictReader(handle))
+    assert len(index) == 4
+    for row in index:
+        crop = Image.open(out / row["file"])
+        assert crop.format == "JPEG" and max(crop.size) <= 200
+        face_width = int(row["right"]) - int(row["left"])
+        assert face_width > 0
+    assert {row["image_path"].rsplit("/", 1)[1] for row in index} == {
+        "grace.jpg",
+        "astronaut.png",
+        "pair.jpg",
+    }
+
+
+def test_missing_library_is_a_one_line_error(tmp_path):
+    result = run("stats", "--library", tmp_path / "nowhere")
+    assert result.exit_code == 1
+    assert "no facegraph library at" in result.output and "Traceback" not in result.output
+
+
+def test_every_command_documents_an_example():
+    for command in (["ingest"], ["stats"], ["faces", "export-crops"]):
+        assert "Example:" in run(*command, "--help").output

@@ -1,0 +1,56 @@
+"""The face layer makes exactly face_recognition's calls on dlib."""
+
+import dlib
+import face_recognition
+import face_recognition_models
+import numpy as np
+import pytest
+from conftest import astronaut, grace_hopper, side_by_side
+
+from facegraph import faces
+from facegraph.analysis import DetectionSettings, find_faces
+
+
+@pytest.mark.parametrize("make", [grace_hopper, astronaut])
+def test_hog_boxes_equal_face_recognition_face_locations(make):
+    pixels = np.asarray(make())
+    ours = [f.css() for f in faces.detect_faces(pixels, "hog", upsample=1)]
+    assert ours == face_recognition.face_locations(pixels, 1, model="hog")
+    assert len(ours) == 1
+
+
+@pytest.mark.parametrize(
+    "make", [grace_hopper, astronaut, lambda: side_by_side(grace_hopper(), astronaut())]
+)
+def test_encodings_equal_face_recognition_face_encodings(make):
+    pixels = np.asarray(make())
+    boxes, shapes, encodings = find_faces(pixels, DetectionSettings(), pixels.shape[1])
+    assert len(boxes) >= 1
+    expected = face_recognition.face_encodings(pixels, [b.css() for b in boxes], model="small")
+    np.testing.assert_array_equal(encodings, np.asarray(expected, dtype=np.float32))
+
+
+def test_encodings_equal_direct_dlib_calls_with_jitter():
+    pixels = np.asarray(grace_hopper())
+    box = faces.detect_faces(pixels, "hog", upsample=0)[0]
+    predictor = dlib.shape_predictor(
+        face_recognition_models.pose_predictor_five_point_model_location()
+    )
+    encoder = dlib.face_recognition_model_v1(
+        face_recognition_models.face_recognition_model_location()
+    )
+    shape = predictor(pixels, dlib.rectangle(box.left, box.top, box.right, box.bottom))
+    ours = faces.encode_faces(pixels, [faces.face_landmarks(pixels, box)], jitters=3)
+    # dlib's jitter is random but seeded per call, so the same call gives the same numbers
+    direct = np.array(encoder.compute_face_descriptor(pixels, shape, 3), dtype=np.float32)
+    np.testing.assert_array_equal(ours[0], direct)
+
+
+def test_two_people_are_far_apart_and_one_person_is_close():
+    a = np.asarray(grace_hopper())
+    b = np.asarray(astronaut())
+    enc_a = find_faces(a, DetectionSettings(), a.shape[1])[2][0]
+    enc_a2 = find_faces(a[20:-10, 15:-5].copy(), DetectionSettings(), a.shape[1] - 20)[2][0]
+    enc_b = find_faces(b, DetectionSettings(), b.shape[1])[2][0]
+    assert np.linalg.norm(enc_a - enc_a2) < 0.3
+    assert np.linalg.norm(enc_a - enc_b) > 0.6

@@ -1,0 +1,134 @@
+"""A run killed at any moment resumes exactly; a second writer is turned away cleanly."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import duckdb
+import pytest
+from conftest import astronaut, grace_hopper, side_by_side, variant
+
+from facegraph import Library, LibraryInUseError, ingest, stats
+
+PHOTOS = 60
+
+
+@pytest.fixture
+def many_photos(tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(PHOTOS):
+        if i % 3 == 2:
+            image = side_by_side(variant(grace_hopper(), i), variant(astronaut(), i + 1000))
+        else:
+            image = variant(grace_hopper() if i % 2 else astronaut(), i)
+        image.save(folder / f"{i:03d}.jpg", quality=90)
+    return folder
+
+
+def start_ingest(folder, library):
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "facegraph.cli",
+            "ingest",
+            str(folder),
+            "--library",
+            str(library),
+            "--workers",
+            "1",
+            "--progress",
+        ],  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def wait_for_progress(process, at_least: int, timeout: float = 120) -> None:
+    """Read the progress bar until it shows `at_least` photos done."""
+    os.set_blocking(process.stderr.fileno(), False)
+    seen, deadline = b"", time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        seen += process.stderr.read() or b""
+        done = [int(n) for n in re.findall(rb"(\d+)/%d" % PHOTOS, seen)]
+        if done and max(done) >= at_least:
+            return
+        assert process.poll() is None, seen.decode(errors="replace")
+        time.sleep(0.05)
+    raise AssertionError("ingest made no progress")
+
+
+def faces_per_image(library):
+    con = duckdb.connect(str(library / "facegraph.duckdb"), read_only=True)
+    try:
+        return con.execute(
+            "SELECT i.path, i.face_count, count(f.face_id) FROM images i"
+            " LEFT JOIN faces f USING (image_id) GROUP BY ALL ORDER BY i.path"
+        ).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT])
+def test_killed_run_resumes_with_no_duplicates(many_photos, tmp_path, stop):
+    library = tmp_path / "library"
+    process = start_ingest(many_photos, library)
+    wait_for_progress(process, PHOTOS // 2)
+    time.sleep(2.5)  # past at least one batch commit
+    process.send_signal(stop)
+    process.wait(timeout=60)
+    if stop == signal.SIGINT:
+        assert process.returncode == 130
+        assert b"run the same command again" in process.stderr.read()
+
+    partial = faces_per_image(library)
+    assert 0 < len(partial) < PHOTOS, "the stop did not land mid-run"
+    assert all(count == stored for _, count, stored in partial)
+
+    report = ingest([many_photos], library, workers=2)
+    assert report.new == PHOTOS - len(partial) and report.unchanged == len(partial)
+    resumed = faces_per_image(library)
+    assert len(resumed) == PHOTOS
+    assert all(count == stored for _, count, stored in resumed)
+
+    clean = tmp_path / "clean"
+    ingest([many_photos], clean, workers=2)
+    assert resumed == [(p, c, s) for p, c, s in faces_per_image(clean)]
+    assert stats(library)["faces"] == stats(clean)["faces"]
+
+
+def test_a_second_writer_gets_library_in_use(photo_dir, library):
+    Library.open(library, write=True).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from facegraph import Library;"
+            f"lib = Library.open({str(library)!r}, write=True); print('open', flush=True);"
+            "time.sleep(60)",
+        ],  # fmt: skip
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout.readline().strip() == b"open"
+        with pytest.raises(
+            LibraryInUseError, match=rf"library {library} is in use .*PID {holder.pid}"
+        ):
+            ingest([photo_dir], library, workers=1)
+        done = subprocess.run(
+            [sys.executable, "-m", "facegraph.cli", "stats", "--library", str(library)],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 1
+        assert done.stderr.strip() == (
+            f"Error: library {library} is in use by another process (PID {holder.pid}); "
+            "wait for it to finish and try again"
+        )
+    finally:
+        holder.kill()
+        holder.wait()
+    assert ingest([photo_dir], library, workers=1).processed == 4  # and the library is fine
