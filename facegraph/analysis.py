@@ -28,11 +28,13 @@ from .photos import (
 class DetectionSettings:
     """How faces are found.
 
-    A photo is scaled so its long side is at most ``max_side`` and then searched as if enlarged
-    ``2**upsample`` times, as the old tool (1080 px, upsample 1) did. The smallest face HOG finds
-    is 80 px in that enlarged image, i.e. 40 px at 1080 px with the defaults. Photos larger than
-    needed are decoded straight to the enlarged size (more real detail, no interpolation) and
-    smaller ones are never decoded larger than they are.
+    Every photo is searched at the scale the old tool used: resized so its long side is
+    ``max_side`` and enlarged ``2**upsample`` times (2160 px with the defaults, where HOG finds
+    faces down to 80 px, i.e. 40 px at 1080 px). Photos larger than that are decoded straight to
+    that size (more real detail than dlib's own upsampling, and JPEGs decode faster reduced);
+    small photos are enlarged for the search at most ``2**(upsample + 1)`` times, so faces of
+    about 20 original pixels are the smallest found. Landmarks and encodings are always computed
+    on pixels that were never enlarged.
     """
 
     detector: face_ops.Detector = "hog"
@@ -98,7 +100,10 @@ def find_faces(pixels: np.ndarray, settings: DetectionSettings, original_width: 
     """
     long_side = max(pixels.shape[:2])
     original_long = long_side * original_width / pixels.shape[1]
-    target = min(round(original_long), settings.max_side) * 2**settings.upsample
+    target = min(
+        settings.max_side * 2**settings.upsample,
+        round(original_long * 2 ** (settings.upsample + 1)),
+    )
     search = resize_long_side(pixels, target) if target > long_side else pixels
     enlarge = max(search.shape[:2]) / long_side
     found = face_ops.detect_faces(search, settings.detector, upsample=0)

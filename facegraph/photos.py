@@ -10,11 +10,13 @@ import errno
 import io
 import os
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 try:  # HEIC/HEIF where the optional pillow-heif is installed
     from pillow_heif import register_heif_opener
@@ -160,6 +162,18 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+@contextmanager
+def _strict_decoding() -> Iterator[None]:
+    """Report truncated files even where another library (face_recognition does, on import)
+    has set Pillow's global ``LOAD_TRUNCATED_IMAGES``."""
+    previous = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
 def decode_photo(
     data: bytes, max_side: int | None = None, max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> DecodedPhoto:
@@ -184,7 +198,7 @@ def decode_photo(
         if max_side and max(width, height) > max_side:
             factor = max_side / max(width, height)
             image.draft("RGB", (max(1, int(width * factor)), max(1, int(height * factor))))
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _strict_decoding():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image.load()
         image = ImageOps.exif_transpose(image) if info.orientation != 1 else image

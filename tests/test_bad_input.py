@@ -9,6 +9,7 @@ import sys
 import zlib
 
 import duckdb
+import face_recognition  # noqa: F401  (sets Pillow's LOAD_TRUNCATED_IMAGES; we must not care)
 import pytest
 from conftest import grace_hopper
 from PIL import Image
