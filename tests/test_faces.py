@@ -54,3 +54,15 @@ def test_two_people_are_far_apart_and_one_person_is_close():
     enc_b = find_faces(b, DetectionSettings(), b.shape[1])[2][0]
     assert np.linalg.norm(enc_a - enc_a2) < 0.3
     assert np.linalg.norm(enc_a - enc_b) > 0.6
+
+
+def test_cnn_detector_finds_the_face_with_a_confidence():
+    pixels = np.asarray(grace_hopper())
+    settings = DetectionSettings(detector="cnn", upsample=0, max_side=600)
+    boxes, _, encodings = find_faces(pixels, settings, pixels.shape[1])
+    assert len(boxes) == 1 and boxes[0].score > 0.5
+    hog = faces.detect_faces(pixels, "hog", upsample=0)[0]
+    centre = ((boxes[0].left + boxes[0].right) / 2, (boxes[0].top + boxes[0].bottom) / 2)
+    assert abs(centre[0] - (hog.left + hog.right) / 2) < 0.15 * hog.width
+    assert abs(centre[1] - (hog.top + hog.bottom) / 2) < 0.25 * hog.height
+    assert encodings.shape == (1, 128)
