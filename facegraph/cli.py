@@ -31,6 +31,35 @@ def json_option(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")(command)
 
 
+#: (flag, type, default, help) of each DetectionSettings field a user may set
+_DETECTION_FLAGS = (
+    ("detector", click.Choice(DETECTORS), "hog",
+     "dlib's HOG detector, or its MMOD CNN (slower, finds more turned faces)."),
+    ("upsample", click.IntRange(0, 3), 1,
+     "Search each photo enlarged 2**N times (finds smaller faces, slower)."),
+    ("max_side", click.IntRange(64), 1080, "Scale photos to this long side before upsampling."),
+    ("min_face", click.IntRange(0), 0,
+     "Drop faces narrower than this many pixels of the original photo."),
+    ("jitters", click.IntRange(1), 1,
+     "Average the encoding over N jittered copies (N times slower)."),
+)  # fmt: skip
+
+
+def detection_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The face-detection flags, handed to the command as one ``settings`` argument."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        fields = {name: kwargs.pop(name) for name, *_ in _DETECTION_FLAGS}
+        return command(*args, settings=DetectionSettings(**fields), **kwargs)
+
+    for name, kind, default, text in reversed(_DETECTION_FLAGS):
+        flag = "--" + name.replace("_", "-")
+        wrapper = click.option(flag, name, type=kind, default=default, show_default=True,
+                               help=text)(wrapper)  # fmt: skip
+    return wrapper
+
+
 def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Expected failures become one-line messages, not tracebacks."""
 
@@ -60,41 +89,7 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @library_option
-@click.option(
-    "--detector",
-    type=click.Choice(DETECTORS),
-    default="hog",
-    show_default=True,
-    help="dlib's HOG detector, or its MMOD CNN (slower, finds more turned faces).",
-)
-@click.option(
-    "--upsample",
-    type=click.IntRange(0, 3),
-    default=1,
-    show_default=True,
-    help="Search each photo enlarged 2**N times (finds smaller faces, slower).",
-)
-@click.option(
-    "--max-side",
-    type=click.IntRange(64),
-    default=1080,
-    show_default=True,
-    help="Scale photos to this long side before upsampling.",
-)
-@click.option(
-    "--min-face",
-    type=click.IntRange(0),
-    default=0,
-    show_default=True,
-    help="Drop faces narrower than this many pixels of the original photo.",
-)
-@click.option(
-    "--jitters",
-    type=click.IntRange(1),
-    default=1,
-    show_default=True,
-    help="Average the encoding over N jittered copies (N times slower).",
-)
+@detection_options
 @click.option(
     "--workers", type=click.IntRange(1), default=None, help="Worker processes [default: all cores]."
 )
@@ -106,8 +101,7 @@ def main() -> None:
 )
 @json_option
 @user_errors
-def ingest(paths, library, detector, upsample, max_side, min_face, jitters, workers,
-           retry_errors, progress, as_json) -> None:  # fmt: skip
+def ingest(paths, library, settings, workers, retry_errors, progress, as_json) -> None:
     """Find faces in the photos below PATHS and store them in the library.
 
     Only new and changed photos are analysed; moved photos are recognised by their content,
@@ -118,8 +112,6 @@ def ingest(paths, library, detector, upsample, max_side, min_face, jitters, work
         facegraph ingest ~/Pictures/2024 ~/Pictures/2025 --library ~/faces
     """
     from .ingest import ingest as run_ingest
-
-    settings = DetectionSettings(detector, upsample, max_side, min_face, jitters)
 
     def report_error(path: str, reason: str) -> None:
         from tqdm import tqdm

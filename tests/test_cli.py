@@ -60,3 +60,16 @@ def test_missing_library_is_a_one_line_error(tmp_path):
 def test_every_command_documents_an_example():
     for command in (["ingest"], ["stats"], ["faces", "export-crops"]):
         assert "Example:" in run(*command, "--help").output
+
+
+def test_detection_flags_reach_the_detector(photo_dir, library):
+    result = run("ingest", photo_dir, "--library", library, "--workers", "1", "--json",
+                 "--min-face", "5000", "--upsample", "0", "--max-side", "300")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["faces_added"] == 0  # every face is narrower than 5000 px
+    import duckdb
+
+    con = duckdb.connect(str(library / "facegraph.duckdb"), read_only=True)
+    (detection,) = con.execute("SELECT DISTINCT detection FROM images").fetchone()
+    con.close()
+    assert detection == "hog upsample=0 max_side=300 min_face=5000 jitters=1"
