@@ -198,5 +198,318 @@ def export_crops(out_dir, library, as_json) -> None:
         click.echo(f"{count} face crops written to {out_dir}")
 
 
+def cluster_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Method, threshold and min faces, handed to the command as one ``params`` argument."""
+    from .clustering import METHODS, ClusterParams
+
+    defaults = ClusterParams()
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, method: str, threshold: float, min_faces: int, **kwargs: Any) -> Any:
+        params = ClusterParams(method=method, threshold=threshold, min_faces=min_faces,
+                               max_distance=threshold)  # fmt: skip
+        return command(*args, params=params, **kwargs)
+
+    options = [
+        click.option("--method", type=click.Choice(METHODS), default=defaults.method,
+                     show_default=True, help="Clustering algorithm."),
+        click.option("--threshold", type=click.FloatRange(0.05, 1.5), default=defaults.threshold,
+                     show_default=True, help="Largest encoding distance that links two faces."),
+        click.option("--min-faces", type=click.IntRange(1), default=defaults.min_faces,
+                     show_default=True,
+                     help="Smaller groups stay unassigned instead of becoming people."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+@main.command("cluster")
+@library_option
+@cluster_options
+@click.option("--full", is_flag=True, help="Re-cluster every face (manual edits are kept).")
+@json_option
+@user_errors
+def cluster_command(library, params, full, as_json) -> None:
+    """Group faces into people and store who is who.
+
+    Without --full only faces with no person are considered: they join the people they are
+    close to, or form new people. IDs, names and manual edits survive every run.
+
+    Example:
+
+        facegraph cluster
+    """
+    from .people import cluster
+
+    report = cluster(library, params, full=full)
+    if as_json:
+        print_json(report.as_dict())
+        return
+    click.echo(
+        f"{report.mode}: {report.considered} faces considered; {report.assigned_to_existing} "
+        f"joined existing people, {report.assigned_to_new} formed {report.new_people} new "
+        f"people, {report.unassigned} left unassigned; {report.people} people in all "
+        f"({report.seconds:.1f} s)"
+    )
+
+
+@main.command()
+@library_option
+@click.option("--truth", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="CSV with columns path,identity (optional left,top,right,bottom).")  # fmt: skip
+@json_option
+@user_errors
+def evaluate(library, truth, as_json) -> None:
+    """Score the people against known identities (pairwise and BCubed P/R/F, NMI).
+
+    Example:
+
+        facegraph evaluate --truth ../shared/faces/MANIFEST.csv
+    """
+    from .evaluate import evaluate as run_evaluate
+
+    scores = run_evaluate(library, truth)
+    if as_json:
+        print_json(scores)
+        return
+    for key, value in scores.items():
+        click.echo(f"{key:<20} {value:.3f}" if isinstance(value, float) else f"{key:<20} {value}")
+
+
+@main.group()
+def people() -> None:
+    """List, name and correct people."""
+
+
+@people.command("list")
+@library_option
+@click.option("--all", "include_hidden", is_flag=True, help="Include hidden people.")
+@json_option
+@user_errors
+def people_list(library, include_hidden, as_json) -> None:
+    """List people, most faces first.
+
+    Example:
+
+        facegraph people list --json
+    """
+    from .people import list_people
+
+    rows = list_people(library, include_hidden)
+    if as_json:
+        print_json(rows)
+        return
+    click.echo(f"{'id':>6}  {'faces':>5}  {'photos':>6}  name")
+    for row in rows:
+        name = row["name"] or ""
+        click.echo(f"{row['person_id']:>6}  {row['faces']:>5}  {row['photos']:>6}  {name}"
+                   f"{'  (hidden)' if row['hidden'] else ''}")  # fmt: skip
+
+
+@people.command("show")
+@click.argument("person_id", type=int)
+@library_option
+@json_option
+@user_errors
+def people_show(person_id, library, as_json) -> None:
+    """Show a person's faces and photos.
+
+    Example:
+
+        facegraph people show 3
+    """
+    from .people import show_person
+
+    person = show_person(library, person_id)
+    if as_json:
+        print_json(person)
+        return
+    click.echo(f"person {person['person_id']}: {person['name'] or '(no name)'}, "
+               f"{person['faces']} faces in {person['photos']} photos, representative face "
+               f"{person['representative_face_id']}")  # fmt: skip
+    for face in person["faces_list"]:
+        click.echo(f"  face {face['face_id']:>6}  {face['path']}  "
+                   f"({face['left']},{face['top']},{face['right']},{face['bottom']})")  # fmt: skip
+
+
+@people.command("name")
+@click.argument("person_id", type=int)
+@click.argument("name")
+@library_option
+@user_errors
+def people_name(person_id, name, library) -> None:
+    """Name a person ("" clears the name).
+
+    Example:
+
+        facegraph people name 3 "Ada Lovelace"
+    """
+    from .people import name_person
+
+    name_person(library, person_id, name or None)
+
+
+@people.command("merge")
+@click.argument("sources", nargs=-1, required=True, type=int)
+@click.option("--into", required=True, type=int, help="The person who stays.")
+@library_option
+@user_errors
+def people_merge(sources, into, library) -> None:
+    """Merge people into one (undo restores them).
+
+    Example:
+
+        facegraph people merge 7 12 --into 3
+    """
+    from .people import merge_people
+
+    click.echo(f"{merge_people(library, list(sources), into)} faces moved to person {into}")
+
+
+@people.command("move")
+@click.argument("face_ids", nargs=-1, required=True, type=int)
+@click.option("--to", "to_person", type=int, default=None,
+              help="Person to move them to [default: a new person, i.e. a split].")  # fmt: skip
+@library_option
+@user_errors
+def people_move(face_ids, to_person, library) -> None:
+    """Move faces to another person, or split them off into a new one.
+
+    Example:
+
+        facegraph people move 101 102 --to 3
+    """
+    from .people import move_faces
+
+    click.echo(f"faces now belong to person {move_faces(library, list(face_ids), to_person)}")
+
+
+@people.command("not-this-person")
+@click.argument("face_ids", nargs=-1, required=True, type=int)
+@library_option
+@user_errors
+def people_reject(face_ids, library) -> None:
+    """Take faces away from their person for good; they may join someone else.
+
+    Example:
+
+        facegraph people not-this-person 101
+    """
+    from .people import reject_faces
+
+    reject_faces(library, list(face_ids))
+
+
+@people.command("not-a-face")
+@click.argument("face_ids", nargs=-1, required=True, type=int)
+@library_option
+@user_errors
+def people_not_a_face(face_ids, library) -> None:
+    """Mark detections that are not faces; they leave people and the network.
+
+    Example:
+
+        facegraph people not-a-face 250
+    """
+    from .people import mark_not_a_face
+
+    mark_not_a_face(library, list(face_ids))
+
+
+@people.command("hide")
+@click.argument("person_id", type=int)
+@click.option("--unhide", is_flag=True, help="Show the person again.")
+@library_option
+@user_errors
+def people_hide(person_id, unhide, library) -> None:
+    """Hide a person from lists and the network.
+
+    Example:
+
+        facegraph people hide 9
+    """
+    from .people import hide_person
+
+    hide_person(library, person_id, hidden=not unhide)
+
+
+@people.command("forget")
+@click.argument("person_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@library_option
+@user_errors
+def people_forget(person_id, yes, library) -> None:
+    """Delete a person with every encoding and crop of their faces. Cannot be undone.
+
+    Example:
+
+        facegraph people forget 9 --yes
+    """
+    from .people import forget_person
+
+    if not yes:
+        click.confirm(f"Forget person {person_id} for good (cannot be undone)?", abort=True)
+    click.echo(f"forgot person {person_id}: {forget_person(library, person_id)} faces erased")
+
+
+@people.command("undo")
+@click.argument("count", type=click.IntRange(1), default=1)
+@library_option
+@user_errors
+def people_undo(count, library) -> None:
+    """Undo the last COUNT edits (default 1).
+
+    Example:
+
+        facegraph people undo 2
+    """
+    from .people import undo
+
+    click.echo("undone: " + ", ".join(undo(library, count)))
+
+
+@people.command("log")
+@library_option
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@json_option
+@user_errors
+def people_log(library, limit, as_json) -> None:
+    """Show the latest edits and clustering runs.
+
+    Example:
+
+        facegraph people log --limit 10
+    """
+    from .people import edit_history
+
+    rows = edit_history(library, limit)
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        state = " (undone)" if row["undone"] else ""
+        click.echo(f"{row['edit_id']:>5}  {row['edited_at']:%Y-%m-%d %H:%M}  {row['action']}"
+                   f"{state}  {json.dumps(row['detail'])}")  # fmt: skip
+
+
+@people.command("mosaic")
+@click.argument("person_ids", nargs=-1, type=int)
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False))
+@library_option
+@user_errors
+def people_mosaic(person_ids, out_dir, library) -> None:
+    """Write one image per person tiling their faces (all people if no ID is given).
+
+    Example:
+
+        facegraph people mosaic -o Clusters
+    """
+    from .mosaic import make_mosaics
+
+    written = make_mosaics(library, out_dir, list(person_ids) or None)
+    click.echo(f"{len(written)} mosaics written to {out_dir}")
+
+
 if __name__ == "__main__":
     main()

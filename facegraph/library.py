@@ -106,12 +106,12 @@ def _connect(database: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 def _schema_version(connection: duckdb.DuckDBPyConnection) -> int:
     exists = connection.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not exists:
         return 0
-    return connection.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[
+    return connection.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchall()[
         0
-    ]
+    ][0]
 
 
 def _check_not_newer(connection: duckdb.DuckDBPyConnection, database: Path) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -130,7 +132,7 @@ def write_results(
                     len(result.faces),
                     detection,
                 ],  # fmt: skip
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             con.execute("DELETE FROM faces WHERE image_id = ?", [image_id])
             for index, face in enumerate(result.faces):
                 left, top, right, bottom = face.box
@@ -174,8 +176,8 @@ def _fixed_list(matrix: np.ndarray, width: int) -> pa.FixedSizeListArray:
 def library_stats(con: duckdb.DuckDBPyConnection) -> dict:
     """Counts of images (by status, missing) and faces."""
     by_status = dict(con.execute("SELECT status, count(*) FROM images GROUP BY status").fetchall())
-    images, missing = con.execute("SELECT count(*), count(missing_since) FROM images").fetchone()
-    faces = con.execute("SELECT count(*) FROM faces").fetchone()[0]
+    images, missing = con.execute("SELECT count(*), count(missing_since) FROM images").fetchall()[0]
+    faces = con.execute("SELECT count(*) FROM faces").fetchall()[0][0]
     return {
         "images": images,
         "faces": faces,
@@ -218,3 +220,25 @@ def face_encodings(con: duckdb.DuckDBPyConnection) -> tuple[np.ndarray, np.ndarr
     if len(column) == 0:
         return ids, np.empty((0, 128), dtype=np.float32)
     return ids, column.values.to_numpy().reshape(-1, 128)
+
+
+def rewrite_database(database: Path) -> None:
+    """Copy the database into a fresh file and put it in place of the old one.
+
+    Deleted rows can linger in a DuckDB file's free blocks; after this, nothing deleted is left
+    anywhere in the library's files (used when a person is forgotten).
+    """
+    fresh = database.with_name(database.name + ".rewrite")
+    for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    con = duckdb.connect(str(database))
+    try:
+        con.execute("CHECKPOINT")
+        name = con.execute("SELECT current_database()").fetchall()[0][0]
+        con.execute(f"ATTACH '{fresh}' AS fresh_copy")
+        con.execute(f'COPY FROM DATABASE "{name}" TO fresh_copy')
+        con.execute("DETACH fresh_copy")
+    finally:
+        con.close()
+    os.replace(fresh, database)
+    database.with_name(database.name + ".wal").unlink(missing_ok=True)

@@ -1,0 +1,95 @@
+"""`facegraph evaluate`: how well the library's people match a file of known identities."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .errors import FacegraphError
+from .library import Library
+from .metrics import evaluate_labels
+
+
+def read_truth(truth_csv: str | os.PathLike[str]) -> list[tuple[str, str, tuple | None]]:
+    """``(absolute path, identity, box or None)`` per labelled row of a ``path,identity`` CSV.
+
+    Paths may be relative to the CSV's folder; optional ``left,top,right,bottom`` columns name
+    one face of a multi-face photo. Rows with an empty identity are skipped.
+    """
+    truth_csv = Path(truth_csv)
+    with open(truth_csv, newline="") as handle:
+        reader = csv.DictReader(handle)
+        if not reader.fieldnames or not {"path", "identity"} <= set(reader.fieldnames):
+            raise FacegraphError(f"{truth_csv}: needs the columns path,identity")
+        rows = []
+        for row in reader:
+            if not (row.get("identity") or "").strip():
+                continue
+            path = Path(row["path"])
+            path = path if path.is_absolute() else truth_csv.parent / path
+            box = None
+            if all((row.get(k) or "").strip() for k in ("left", "top", "right", "bottom")):
+                box = tuple(int(float(row[k])) for k in ("left", "top", "right", "bottom"))
+            rows.append((os.path.abspath(path), row["identity"].strip(), box))
+    return rows
+
+
+def _iou(a, b) -> float:
+    left, top = max(a[0], b[0]), max(a[1], b[1])
+    right, bottom = min(a[2], b[2]), min(a[3], b[3])
+    inter = max(0, right - left) * max(0, bottom - top)
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union else 0.0
+
+
+def labelled_faces(
+    con, truth: list[tuple[str, str, tuple | None]]
+) -> tuple[list[int], list[str], int]:
+    """Face IDs and identities for the truth rows; also how many rows found no face."""
+    rows = con.execute(
+        "SELECT i.path, f.face_id, f.box_left, f.box_top, f.box_right, f.box_bottom"
+        " FROM faces f JOIN images i USING (image_id)"
+        " WHERE NOT f.not_a_face AND NOT f.forgotten"
+    ).fetchall()
+    by_path: dict[str, list] = {}
+    for path, face_id, *box in rows:
+        by_path.setdefault(path, []).append((face_id, tuple(box)))
+    face_ids, identities, missing = [], [], 0
+    for path, identity, box in truth:
+        candidates = by_path.get(path, [])
+        if box is not None:
+            scored = [(_iou(box, b), f) for f, b in candidates]
+            best = max(scored, default=(0.0, None))
+            face = best[1] if best[0] >= 0.3 else None
+        else:  # the photo's largest face is meant
+            face = max(candidates, key=lambda c: (c[1][2] - c[1][0]) * (c[1][3] - c[1][1]),
+                       default=(None,))[0]  # fmt: skip
+        if face is None:
+            missing += 1
+            continue
+        face_ids.append(face)
+        identities.append(identity)
+    return face_ids, identities, missing
+
+
+def evaluate(library: str | os.PathLike[str] | None, truth_csv: str | os.PathLike[str]) -> dict:
+    """Pairwise and BCubed precision/recall/F, NMI, people per identity, unassigned share."""
+    truth = read_truth(truth_csv)
+    with Library.open(library) as lib:
+        con = lib.connection
+        face_ids, identities, missing = labelled_faces(con, truth)
+        people = dict(
+            con.execute(
+                "SELECT face_id, coalesce(person_id, -1) FROM faces"
+                " WHERE face_id IN (SELECT unnest(?))",
+                [face_ids],
+            ).fetchall()
+        )
+    predicted = np.array([people[f] for f in face_ids], dtype=np.int64)
+    scores = evaluate_labels(np.array(identities), predicted)
+    scores["truth_rows"] = len(truth)
+    scores["rows_without_face"] = missing
+    return scores

@@ -1,0 +1,48 @@
+"""One image per person tiling their face crops, as the old tool's cluster mosaics."""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+from pathlib import Path
+
+from PIL import Image
+
+from . import people_store as ps
+from .library import Library
+
+
+def make_mosaics(
+    library: str | os.PathLike[str] | None,
+    out_dir: str | os.PathLike[str],
+    person_ids: list[int] | None = None,
+    tile: int = 96,
+    max_faces: int = 100,
+) -> list[Path]:
+    """Write ``person_<id>.jpg`` for each person (all visible people when none are given)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    with Library.open(library) as lib:
+        con = lib.connection
+        if not person_ids:
+            person_ids = [p["person_id"] for p in ps.people_summary(con)]
+        for person_id in person_ids:
+            face_ids = [f["face_id"] for f in ps.person_faces(con, person_id)][:max_faces]
+            crops = ps.crops(con, face_ids)
+            if not crops:
+                continue
+            columns = math.ceil(math.sqrt(len(crops)))
+            rows = math.ceil(len(crops) / columns)
+            sheet = Image.new("RGB", (columns * tile, rows * tile), (255, 255, 255))
+            for index, data in enumerate(crops):
+                face = Image.open(io.BytesIO(data)).convert("RGB")
+                face.thumbnail((tile, tile))
+                x = (index % columns) * tile + (tile - face.width) // 2
+                y = (index // columns) * tile + (tile - face.height) // 2
+                sheet.paste(face, (x, y))
+            path = out / f"person_{person_id}.jpg"
+            sheet.save(path, quality=88)
+            written.append(path)
+    return written

@@ -1,0 +1,261 @@
+"""Every read and write of people, face assignments, rejections and the edit log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+
+@dataclass
+class FaceSet:
+    """Faces that take part in clustering, as parallel arrays."""
+
+    face_ids: np.ndarray
+    image_ids: np.ndarray
+    person_ids: np.ndarray  # -1 = unassigned
+    by_user: np.ndarray  # bool: assigned by hand
+    encodings: np.ndarray  # (n, 128) float32
+
+    def __len__(self) -> int:
+        return len(self.face_ids)
+
+    def subset(self, mask: np.ndarray) -> FaceSet:
+        return FaceSet(
+            self.face_ids[mask], self.image_ids[mask], self.person_ids[mask],
+            self.by_user[mask], self.encodings[mask],
+        )  # fmt: skip
+
+
+def clusterable_faces(con: duckdb.DuckDBPyConnection) -> FaceSet:
+    """Every face that can belong to a person: not "not a face", not forgotten."""
+    table = con.sql(
+        "SELECT face_id, image_id, coalesce(person_id, -1) AS person_id,"
+        " coalesce(assigned_by = 'user', false) AS by_user, encoding FROM faces"
+        " WHERE NOT not_a_face AND NOT forgotten AND encoding IS NOT NULL ORDER BY face_id"
+    ).to_arrow_table()
+    column = table.column("encoding").combine_chunks()
+    encodings = (
+        column.values.to_numpy().reshape(-1, 128)
+        if len(column)
+        else np.empty((0, 128), dtype=np.float32)
+    )
+    return FaceSet(
+        table.column("face_id").to_numpy(),
+        table.column("image_id").to_numpy(),
+        table.column("person_id").to_numpy(),
+        table.column("by_user").to_numpy(zero_copy_only=False).astype(bool),
+        np.ascontiguousarray(encodings, dtype=np.float32),
+    )
+
+
+def rejections(con: duckdb.DuckDBPyConnection) -> set[tuple[int, int]]:
+    return set(con.execute("SELECT face_id, person_id FROM face_rejections").fetchall())
+
+
+def new_people(con: duckdb.DuckDBPyConnection, count: int) -> list[int]:
+    if count <= 0:
+        return []
+    rows = con.execute(
+        "INSERT INTO people (name) SELECT NULL FROM range(?) RETURNING person_id", [count]
+    ).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def assign_faces(
+    con: duckdb.DuckDBPyConnection,
+    face_ids: Sequence[int],
+    person_ids: Sequence[int | None],
+    by: str | None,
+) -> None:
+    """Set each face's person (None = unassigned); `by` is 'cluster' or 'user'."""
+    if len(face_ids) == 0:
+        return
+    table = pa.table(
+        {
+            "face_id": pa.array(np.asarray(face_ids, dtype=np.int64)),
+            "person_id": pa.array([None if p is None else int(p) for p in person_ids], pa.int64()),
+        }
+    )
+    con.register("new_assignments", table)
+    try:
+        con.execute(
+            "UPDATE faces SET person_id = n.person_id,"
+            " assigned_by = CASE WHEN n.person_id IS NULL THEN NULL ELSE ? END"
+            " FROM new_assignments n WHERE faces.face_id = n.face_id",
+            [by],
+        )
+    finally:
+        con.unregister("new_assignments")
+
+
+def delete_unused_people(con: duckdb.DuckDBPyConnection) -> int:
+    """Remove people with no face left who have no name (nothing a user made)."""
+    return (
+        con.execute(
+            "DELETE FROM people p WHERE name IS NULL AND NOT hidden"
+            " AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.person_id = p.person_id)"
+            " RETURNING person_id"
+        )
+        .fetchall()
+        .__len__()
+    )
+
+
+def person_exists(con: duckdb.DuckDBPyConnection, person_id: int) -> bool:
+    return bool(
+        con.execute("SELECT count(*) FROM people WHERE person_id = ?", [person_id]).fetchall()[0][0]
+    )
+
+
+def faces_of(con: duckdb.DuckDBPyConnection, person_ids: Iterable[int]) -> list[int]:
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT face_id FROM faces WHERE person_id IN (SELECT unnest(?)) ORDER BY face_id",
+            [list(person_ids)],
+        ).fetchall()
+    ]
+
+
+def existing_faces(con: duckdb.DuckDBPyConnection, face_ids: Iterable[int]) -> list[tuple]:
+    """``(face_id, person_id)`` of the faces that exist."""
+    return con.execute(
+        "SELECT face_id, person_id FROM faces WHERE face_id IN (SELECT unnest(?)) ORDER BY face_id",
+        [list(face_ids)],
+    ).fetchall()
+
+
+def people_summary(con: duckdb.DuckDBPyConnection, include_hidden: bool = False) -> list[dict]:
+    rows = con.execute(
+        "SELECT p.person_id, p.name, p.hidden, count(f.face_id) AS faces,"
+        " count(DISTINCT f.image_id) AS photos"
+        " FROM people p LEFT JOIN faces f ON f.person_id = p.person_id"
+        " WHERE ? OR NOT p.hidden GROUP BY ALL ORDER BY faces DESC, p.person_id",
+        [include_hidden],
+    ).fetchall()
+    keys = ("person_id", "name", "hidden", "faces", "photos")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def person_faces(con: duckdb.DuckDBPyConnection, person_id: int) -> list[dict]:
+    rows = con.execute(
+        "SELECT f.face_id, i.path, f.box_left, f.box_top, f.box_right, f.box_bottom,"
+        " f.assigned_by, i.taken_at FROM faces f JOIN images i USING (image_id)"
+        " WHERE f.person_id = ? ORDER BY f.face_id",
+        [person_id],
+    ).fetchall()
+    keys = ("face_id", "path", "left", "top", "right", "bottom", "assigned_by", "taken_at")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def person_encodings(
+    con: duckdb.DuckDBPyConnection, person_id: int
+) -> tuple[np.ndarray, np.ndarray]:
+    table = con.sql(
+        f"SELECT face_id, encoding FROM faces WHERE person_id = {int(person_id)}"
+        " AND encoding IS NOT NULL ORDER BY face_id"
+    ).to_arrow_table()
+    column = table.column("encoding").combine_chunks()
+    encodings = column.values.to_numpy().reshape(-1, 128) if len(column) else np.empty((0, 128))
+    return table.column("face_id").to_numpy(), encodings
+
+
+def crops(con: duckdb.DuckDBPyConnection, face_ids: Sequence[int]) -> list[bytes]:
+    rows = dict(
+        con.execute(
+            "SELECT face_id, crop_jpeg FROM faces WHERE face_id IN (SELECT unnest(?))"
+            " AND crop_jpeg IS NOT NULL",
+            [list(face_ids)],
+        ).fetchall()
+    )
+    return [rows[f] for f in face_ids if f in rows]
+
+
+# ---------------------------------------------------------------- edits and undo
+
+
+def snapshot(
+    con: duckdb.DuckDBPyConnection, face_ids: Iterable[int], person_ids: Iterable[int]
+) -> dict:
+    """The rows an edit may change, to put them back on undo."""
+    face_ids, person_ids = sorted(set(face_ids)), sorted(set(person_ids))
+    faces = con.execute(
+        "SELECT face_id, person_id, assigned_by, not_a_face FROM faces"
+        " WHERE face_id IN (SELECT unnest(?))",
+        [face_ids],
+    ).fetchall()
+    people = con.execute(
+        "SELECT person_id, name, hidden, strftime(created_at, '%Y-%m-%d %H:%M:%S.%f') FROM people"
+        " WHERE person_id IN (SELECT unnest(?))",
+        [person_ids],
+    ).fetchall()
+    rejected = con.execute(
+        "SELECT face_id, person_id FROM face_rejections WHERE face_id IN (SELECT unnest(?))",
+        [face_ids],
+    ).fetchall()
+    return {
+        "faces": [list(r) for r in faces],
+        "face_ids": face_ids,
+        "people": [list(r) for r in people],
+        "person_ids": person_ids,
+        "rejections": [list(r) for r in rejected],
+    }
+
+
+def restore(con: duckdb.DuckDBPyConnection, before: dict) -> None:
+    """Put the rows of a snapshot back; people that did not exist then are removed."""
+    known_people = {row[0] for row in before["people"]}
+    gone = [p for p in before["person_ids"] if p not in known_people]
+    if gone:
+        con.execute("DELETE FROM people WHERE person_id IN (SELECT unnest(?))", [gone])
+    for person_id, name, hidden, created in before["people"]:
+        con.execute(
+            "INSERT INTO people (person_id, name, hidden, created_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (person_id) DO UPDATE SET name = excluded.name, hidden = excluded.hidden",
+            [person_id, name, hidden, created],
+        )
+    for face_id, person_id, assigned_by, not_a_face in before["faces"]:
+        con.execute(
+            "UPDATE faces SET person_id = ?, assigned_by = ?, not_a_face = ? WHERE face_id = ?",
+            [person_id, assigned_by, not_a_face, face_id],
+        )
+    con.execute(
+        "DELETE FROM face_rejections WHERE face_id IN (SELECT unnest(?))", [before["face_ids"]]
+    )
+    if before["rejections"]:
+        con.executemany("INSERT INTO face_rejections VALUES (?, ?)", before["rejections"])
+
+
+def log_edit(con: duckdb.DuckDBPyConnection, action: str, detail: dict, before: dict | None) -> int:
+    return con.execute(
+        "INSERT INTO edits (action, detail, previous) VALUES (?, ?, ?) RETURNING edit_id",
+        [action, json.dumps(detail), None if before is None else json.dumps(before)],
+    ).fetchall()[0][0]
+
+
+def undoable_edits(con: duckdb.DuckDBPyConnection, count: int) -> list[tuple[int, str, dict]]:
+    rows = con.execute(
+        "SELECT edit_id, action, previous FROM edits WHERE NOT undone AND previous IS NOT NULL"
+        " ORDER BY edit_id DESC LIMIT ?",
+        [count],
+    ).fetchall()
+    return [(edit_id, action, json.loads(previous)) for edit_id, action, previous in rows]
+
+
+def mark_undone(con: duckdb.DuckDBPyConnection, edit_id: int) -> None:
+    con.execute("UPDATE edits SET undone = true WHERE edit_id = ?", [edit_id])
+
+
+def edit_log(con: duckdb.DuckDBPyConnection, limit: int = 50) -> list[dict]:
+    rows = con.execute(
+        "SELECT edit_id, edited_at, action, detail, undone, previous IS NOT NULL FROM edits"
+        " ORDER BY edit_id DESC LIMIT ?",
+        [limit],
+    ).fetchall()
+    keys = ("edit_id", "edited_at", "action", "detail", "undone", "undoable")
+    return [{**dict(zip(keys, row, strict=True)), "detail": json.loads(row[3])} for row in rows]
