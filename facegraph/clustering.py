@@ -101,6 +101,8 @@ def _drop_self(distances: np.ndarray, indices: np.ndarray):
     is_self[missing, -1] = True
     keep = ~is_self
     width = indices.shape[1] - 1
+    if width == 0:
+        return distances[:, :0], indices[:, :0]
     return distances[keep].reshape(-1, width), indices[keep].reshape(-1, width)
 
 
@@ -283,8 +285,8 @@ def cluster_faces(
     params = params or ClusterParams()
     encodings = np.asarray(encodings, dtype=np.float32)
     image_ids = np.asarray(image_ids, dtype=np.int64)
-    if len(encodings) == 0:
-        return np.empty(0, dtype=np.int64)
+    if len(encodings) < 2:  # nothing to group: a lone face is a person only if min_faces allows
+        return drop_small_clusters(np.zeros(len(encodings), dtype=np.int64), params.min_faces)
     if params.method == "chinese_whispers":
         a, b, _ = neighbour_edges(encodings, params.threshold, params.neighbours, image_ids)
         labels = chinese_whispers(len(encodings), a, b, params.seed)

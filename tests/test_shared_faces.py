@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -72,3 +73,64 @@ def test_every_labelled_portrait_has_its_face(shared_library, shared_faces, mani
 def test_rerun_on_the_shared_photos_adds_nothing(shared_library, shared_faces):
     report = cli_json("ingest", str(shared_faces), "--library", str(shared_library))
     assert report["processed"] == 0 and report["unchanged"] == report["scanned"]
+
+
+@pytest.fixture(scope="module")
+def clustered_shared(shared_library, tmp_path_factory) -> Path:
+    library = tmp_path_factory.mktemp("clustered") / "library"
+    shutil.copytree(shared_library, library)
+    report = cli_json("cluster", "--library", str(library))
+    assert report["mode"] == "full" and report["people"] >= 20
+    return library
+
+
+def test_default_clustering_quality_on_labelled_people(clustered_shared, shared_faces):
+    scores = cli_json("evaluate", "--library", str(clustered_shared),
+                      "--truth", str(shared_faces / "MANIFEST.csv"))  # fmt: skip
+    # measured with the default (ahc, 0.50): BCubed F 0.971, pairwise F 0.970, precision 1.0
+    assert scores["rows_without_face"] == 0
+    assert scores["bcubed_f"] >= 0.95 and scores["pairwise_f"] >= 0.95
+    assert scores["bcubed_precision"] >= 0.98
+    assert ["serena_williams", "venus_williams"] not in scores["merged_identities"]
+
+
+def test_no_person_appears_twice_in_one_photo(clustered_shared):
+    con = duckdb.connect(str(clustered_shared / "facegraph.duckdb"), read_only=True)
+    try:
+        twice = con.execute(
+            "SELECT image_id, person_id, count(*) FROM faces WHERE person_id IS NOT NULL"
+            " GROUP BY ALL HAVING count(*) > 1"
+        ).fetchall()
+        group_people = con.execute(
+            "SELECT count(DISTINCT f.person_id) FROM faces f JOIN images i USING (image_id)"
+            " WHERE i.path LIKE '%/groups/%' AND f.person_id IS NOT NULL"
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    assert twice == []
+    assert group_people >= 3  # the group photos do hold known people (Obama, Biden, Jolie...)
+
+
+def test_obama_and_biden_are_found_together(clustered_shared, shared_faces):
+    con = duckdb.connect(str(clustered_shared / "facegraph.duckdb"), read_only=True)
+    try:
+
+        def person(relative):
+            return con.execute(
+                "SELECT f.person_id FROM faces f JOIN images i USING (image_id) WHERE i.path = ?"
+                " ORDER BY (f.box_right - f.box_left) DESC LIMIT 1",
+                [str(shared_faces / relative)],
+            ).fetchall()[0][0]
+
+        obama, biden = person("people/barack_obama/1.jpg"), person("people/joe_biden/1.jpg")
+        together = {
+            r[0]
+            for r in con.execute(
+                "SELECT f.person_id FROM faces f JOIN images i USING (image_id) WHERE i.path = ?",
+                [str(shared_faces / "groups/obama_and_biden.jpg")],
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    assert obama is not None and biden is not None and obama != biden
+    assert {obama, biden} <= together

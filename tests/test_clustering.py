@@ -1,0 +1,86 @@
+"""Clustering logic on synthetic encodings shaped like dlib's (fast; real photos elsewhere)."""
+
+import numpy as np
+import pytest
+
+from facegraph.clustering import METHODS, ClusterParams, cluster_faces, nearest_neighbours
+from facegraph.metrics import bcubed_scores, evaluate_labels, pairwise_scores
+
+
+def synthetic(identities=6, per_identity=8, spread=0.12, seed=0):
+    """Tight identities (within ~0.3-0.4 of each other) far apart (> 0.8), as dlib's are."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(identities, 128))
+    centres *= 0.6 / np.linalg.norm(centres, axis=1, keepdims=True)
+    truth = np.repeat(np.arange(identities), per_identity)
+    noise = rng.normal(scale=spread / np.sqrt(128) * 1.5, size=(len(truth), 128))
+    encodings = (centres[truth] + noise).astype(np.float32)
+    return encodings, truth, np.arange(len(truth))  # every face in its own photo
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_method_recovers_well_separated_identities(method):
+    encodings, truth, photos = synthetic()
+    labels = cluster_faces(encodings, photos, ClusterParams(method=method, threshold=0.5))
+    scores = evaluate_labels(truth, labels)
+    assert scores["bcubed_precision"] == 1.0
+    assert scores["bcubed_recall"] > 0.9
+
+
+def test_two_faces_of_one_photo_never_share_a_person():
+    encodings, truth, photos = synthetic(identities=2, per_identity=6)
+    photos[1] = photos[0]  # faces 0 and 1 (same identity) are in one photo: a mirror, a twin
+    for method in METHODS:
+        labels = cluster_faces(encodings, photos, ClusterParams(method=method))
+        assert not (labels[0] >= 0 and labels[0] == labels[1]), method
+
+
+def test_small_groups_stay_unassigned():
+    encodings, truth, photos = synthetic(identities=3, per_identity=5)
+    loner = np.random.default_rng(3).normal(size=(1, 128)).astype(np.float32)
+    labels = cluster_faces(np.vstack([encodings, loner]), np.arange(16), ClusterParams(min_faces=3))
+    assert labels[-1] == -1
+    labels = cluster_faces(encodings, photos, ClusterParams(min_faces=6))
+    assert (labels == -1).all()
+
+
+def test_labels_are_numbered_by_size():
+    encodings, truth, photos = synthetic(identities=3, per_identity=4)
+    big, _, _ = synthetic(identities=1, per_identity=9, seed=5)
+    labels = cluster_faces(np.vstack([encodings, big]), np.arange(21), ClusterParams())
+    assert (labels[12:] == 0).all()
+
+
+def test_nearest_neighbours_exact_and_approximate_agree(monkeypatch):
+    encodings, _, _ = synthetic(identities=40, per_identity=30, seed=1)
+    exact_d, exact_i = nearest_neighbours(encodings, 5)
+    assert (exact_i != np.arange(len(encodings))[:, None]).all()  # never itself
+    monkeypatch.setattr("facegraph.clustering.EXACT_NEIGHBOURS_UP_TO", 10)
+    approx_d, approx_i = nearest_neighbours(encodings, 5)
+    agreement = np.mean([len(set(a) & set(b)) / 5 for a, b in zip(exact_i, approx_i, strict=True)])
+    assert agreement > 0.95
+    np.testing.assert_allclose(np.sort(exact_d[:, 0]), np.sort(approx_d[:, 0]), atol=1e-3)
+
+
+def test_pairwise_and_bcubed_scores_by_hand():
+    truth = np.array(["a", "a", "a", "b", "b"])
+    predicted = np.array([0, 0, 1, 1, -1])
+    # pairs: predicted same = (0,1),(2,3) -> 2; truly same among them = (0,1) -> 1
+    # truth same pairs = 3 (a) + 1 (b) = 4
+    assert pairwise_scores(truth, predicted) == pytest.approx((0.5, 0.25, 1 / 3))
+    precision, recall, _ = bcubed_scores(truth, predicted)
+    assert precision == pytest.approx((1 + 1 + 0.5 + 0.5 + 1) / 5)
+    assert recall == pytest.approx((2 / 3 + 2 / 3 + 1 / 3 + 0.5 + 0.5) / 5)
+    scores = evaluate_labels(truth, predicted)
+    assert scores["merged_identities"] == [["a", "b"]]
+    assert scores["unassigned_share"] == pytest.approx(0.2)
+
+
+def test_one_or_two_faces_cluster_without_error():
+    encodings, _, _ = synthetic(identities=1, per_identity=2)
+    for method in METHODS:
+        assert cluster_faces(
+            encodings[:1], np.array([0]), ClusterParams(method=method)
+        ).tolist() == [-1]
+        pair = cluster_faces(encodings, np.array([0, 1]), ClusterParams(method=method))
+        assert len(pair) == 2
