@@ -19,6 +19,8 @@ import numpy as np
 METHODS: tuple[str, ...] = ("chinese_whispers", "dbscan", "optics", "ahc", "hdbscan")
 #: below this many faces neighbours are found exactly; above, with an inverted-file index
 EXACT_NEIGHBOURS_UP_TO = 20_000
+#: ... or when there are few queries (a brute-force search of this many pairs takes ~1 s)
+EXACT_PAIRS_UP_TO = 1_000_000_000
 #: average linkage over all pairs of a connected part up to this size (memory grows as its square)
 EXACT_LINKAGE_UP_TO = 15_000
 
@@ -49,8 +51,8 @@ def nearest_neighbours(
     """``(distances, indices)`` of the `k` nearest rows of `data` for each query row.
 
     Queries default to `data` itself, in which case each row's own index is not returned. Exact
-    up to `EXACT_NEIGHBOURS_UP_TO` rows of data; beyond, faiss's inverted-file index (which
-    misses a few true neighbours of far-off faces, never of tight clusters).
+    up to `EXACT_NEIGHBOURS_UP_TO` rows of data or `EXACT_PAIRS_UP_TO` query-data pairs; beyond,
+    faiss's inverted-file index (which misses a few true neighbours of far-off faces).
     """
     data = np.ascontiguousarray(data, dtype=np.float32)
     self_query = queries is None
@@ -59,7 +61,7 @@ def nearest_neighbours(
     if k_search == 0 or len(queries) == 0:
         empty = np.empty((len(queries), 0))
         return empty.astype(np.float32), empty.astype(np.int64)
-    if len(data) <= EXACT_NEIGHBOURS_UP_TO:
+    if len(data) <= EXACT_NEIGHBOURS_UP_TO or len(queries) * len(data) <= EXACT_PAIRS_UP_TO:
         distances, indices = _exact_neighbours(data, queries, k_search)
     else:
         distances, indices = _approximate_neighbours(data, queries, k_search)

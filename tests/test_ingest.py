@@ -7,6 +7,7 @@ import duckdb
 from conftest import astronaut, grace_hopper, side_by_side, variant
 
 from facegraph import ingest, stats
+from facegraph.library import SCHEMA_VERSION
 
 
 def rows(library, sql):
@@ -36,7 +37,7 @@ def test_first_run_stores_every_photo_and_face(photo_dir, library):
     )
     assert len(faces) == 4
     assert all(enc == 128 and marks == 10 and crop > 1000 for enc, marks, crop in faces)
-    assert rows(library, "SELECT max(version) FROM schema_migrations") == [(1,)]
+    assert rows(library, "SELECT max(version) FROM schema_migrations") == [(SCHEMA_VERSION,)]
 
 
 def test_rerun_adds_nothing(photo_dir, library):
@@ -133,3 +134,31 @@ def test_one_library_takes_photos_from_several_folders(photo_dir, library, tmp_p
     again = ingest([other], library, workers=1)
     assert again.vanished == 0 and stats(library)["missing"] == 0
     assert stats(library)["images"] == 5
+
+
+def test_a_library_from_an_older_version_is_migrated_keeping_its_data(photo_dir, library):
+    from importlib import resources
+
+    library.mkdir()
+    con = duckdb.connect(str(library / "facegraph.duckdb"))
+    con.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+        " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+    )
+    con.execute((resources.files("facegraph") / "migrations/0001_images_and_faces.sql").read_text())
+    con.execute("INSERT INTO schema_migrations (version, name) VALUES (1, 'images_and_faces')")
+    con.execute(
+        "INSERT INTO images (path, size_bytes, mtime_ns, status, face_count)"
+        " VALUES ('/photos/old.jpg', 10, 1, 'ok', 1)"
+    )
+    con.execute(
+        "INSERT INTO faces (image_id, face_index, box_left, box_top, box_right, box_bottom,"
+        " encoding) SELECT 1, 0, 1, 2, 3, 4, range(128)::FLOAT[128]"
+    )
+    con.close()
+    assert stats(library)["faces"] == 1  # read, and migrated, by this version
+    assert rows(library, "SELECT face_id, person_id, forgotten, encoding[128] FROM faces") == [
+        (1, None, False, 127.0)
+    ]
+    assert rows(library, "SELECT max(version) FROM schema_migrations") == [(SCHEMA_VERSION,)]
+    assert ingest([photo_dir], library, workers=1).faces_added == 4
