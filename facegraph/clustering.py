@@ -39,7 +39,6 @@ class ClusterParams:
     iterations: int = 10
     eps_step: float = 0.01
     max_distance: float = 0.5
-    seed: int = 0
 
 
 # ---------------------------------------------------------------- nearest neighbours
@@ -130,7 +129,7 @@ def neighbour_edges(
 # ---------------------------------------------------------------- methods
 
 
-def chinese_whispers(count: int, a: np.ndarray, b: np.ndarray, seed: int = 0) -> np.ndarray:
+def chinese_whispers(count: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """dlib's Chinese whispers on an edge list (each node also linked to itself, as
     ``dlib.chinese_whispers_clustering`` does). Returns a label per node."""
     import dlib
@@ -138,8 +137,7 @@ def chinese_whispers(count: int, a: np.ndarray, b: np.ndarray, seed: int = 0) ->
     if count == 0:
         return np.empty(0, dtype=np.int64)
     edges = list(zip(a.tolist(), b.tolist(), strict=True))
-    edges.extend((i, i) for i in range(count))
-    del seed  # dlib seeds its own random generator deterministically
+    edges.extend((i, i) for i in range(count))  # dlib seeds its generator: same input, same output
     return np.asarray(dlib.chinese_whispers(edges), dtype=np.int64)
 
 
@@ -291,7 +289,7 @@ def cluster_faces(
         return drop_small_clusters(np.zeros(len(encodings), dtype=np.int64), params.min_faces)
     if params.method == "chinese_whispers":
         a, b, _ = neighbour_edges(encodings, params.threshold, params.neighbours, image_ids)
-        labels = chinese_whispers(len(encodings), a, b, params.seed)
+        labels = chinese_whispers(len(encodings), a, b)
     elif params.method == "ahc":
         a, b, _ = neighbour_edges(encodings, params.threshold, params.neighbours, image_ids)
         labels = average_linkage(encodings, a, b, params.threshold)

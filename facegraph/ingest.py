@@ -129,7 +129,6 @@ def ingest(
             len(plan.moves),
             len(plan.vanished),
         )
-        report.warnings.extend(plan.warnings)
         with store.transaction(con):
             store.record_moves(con, plan.moves)
             store.record_touched(con, plan.touched)

@@ -33,7 +33,6 @@ class ScanPlan:
     touched: list[tuple[int, int, int]] = field(default_factory=list)
     reappeared: list[int] = field(default_factory=list)
     vanished: list[int] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
 
 
 def _under(path: str, roots: Iterable[str]) -> bool:

@@ -212,16 +212,6 @@ def iter_face_crops(
         last = rows[-1][0]
 
 
-def face_encodings(con: duckdb.DuckDBPyConnection) -> tuple[np.ndarray, np.ndarray]:
-    """``(face_ids, encodings)`` of every face, as numpy arrays."""
-    table = con.sql("SELECT face_id, encoding FROM faces ORDER BY face_id").to_arrow_table()
-    ids = table.column("face_id").to_numpy()
-    column = table.column("encoding").combine_chunks()
-    if len(column) == 0:
-        return ids, np.empty((0, 128), dtype=np.float32)
-    return ids, column.values.to_numpy().reshape(-1, 128)
-
-
 def rewrite_database(database: Path) -> None:
     """Copy the database into a fresh file and put it in place of the old one.
 
