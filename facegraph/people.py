@@ -74,9 +74,9 @@ def cluster(
         mode = "full" if full or not has_people else "incremental"
         with store.transaction(con):
             if mode == "full":
-                report = _full(con, faces, rejected, params)
+                report, placed = _full(con, faces, rejected, params)
                 # faces the clustering left alone may still be close enough to someone
-                late = _incremental(con, ps.clusterable_faces(con), rejected, params)
+                late = _incremental(con, placed, rejected, params)
                 report.assigned_to_existing += late.assigned_to_existing
                 report.assigned_to_new += late.assigned_to_new
                 report.new_people += late.new_people
@@ -86,12 +86,15 @@ def cluster(
             ps.delete_unused_people(con)
             ps.log_edit(con, "cluster", {"mode": mode, **asdict(params)}, None)
         report.faces = len(faces)
-        report.people = len(ps.people_summary(con, include_hidden=True))
+        report.people = ps.count_people(con)
     report.seconds = time.monotonic() - started
     return report
 
 
-def _full(con, faces: ps.FaceSet, rejected: set, params: ClusterParams) -> ClusterReport:
+def _full(
+    con, faces: ps.FaceSet, rejected: set, params: ClusterParams
+) -> tuple[ClusterReport, ps.FaceSet]:
+    """Re-cluster every face; returns the report and the faces with their new people."""
     report = ClusterReport(mode="full", considered=int((~faces.by_user).sum()))
     labels = cluster_faces(faces.encodings, faces.image_ids, params)
     # map each new cluster to the existing person it overlaps most (each person once)
@@ -131,7 +134,11 @@ def _full(con, faces: ps.FaceSet, rejected: set, params: ClusterParams) -> Clust
     new_set = set(cluster_person[label] for label in unmatched)
     report.assigned_to_new = sum(t in new_set for t in chosen if t is not None)
     report.assigned_to_existing = len(chosen) - report.unassigned - report.assigned_to_new
-    return report
+    placed = np.array([-1 if t is None else t for t in target], dtype=np.int64)
+    placed[faces.by_user] = faces.person_ids[faces.by_user]
+    return report, ps.FaceSet(
+        faces.face_ids, faces.image_ids, placed, faces.by_user, faces.encodings
+    )
 
 
 def _incremental(con, faces: ps.FaceSet, rejected: set, params: ClusterParams) -> ClusterReport:
@@ -380,12 +387,22 @@ def forget_person(library, person_id: int) -> int:
 # ---------------------------------------------------------------- reading
 
 
-def representative_face(face_ids: np.ndarray, encodings: np.ndarray) -> int | None:
-    """The face nearest the person's mean encoding: the most typical picture of them."""
+def representative_faces(
+    face_ids: np.ndarray, person_ids: np.ndarray, encodings: np.ndarray
+) -> dict[int, int]:
+    """Each person's face nearest their mean encoding: the most typical picture of them.
+
+    Rows must be sorted by person (as `people_store.assigned_encodings` returns them).
+    """
+    chosen: dict[int, int] = {}
     if len(face_ids) == 0:
-        return None
-    centre = encodings.mean(axis=0)
-    return int(face_ids[np.argmin(np.linalg.norm(encodings - centre, axis=1))])
+        return chosen
+    starts = np.flatnonzero(np.r_[True, person_ids[1:] != person_ids[:-1]])
+    for start, end in zip(starts, np.r_[starts[1:], len(face_ids)], strict=True):
+        group = encodings[start:end]
+        nearest = np.argmin(np.linalg.norm(group - group.mean(axis=0), axis=1))
+        chosen[int(person_ids[start])] = int(face_ids[start + nearest])
+    return chosen
 
 
 def list_people(
@@ -394,10 +411,9 @@ def list_people(
     """Every person with name, face and photo counts, and a representative face."""
     with Library.open(library) as lib:
         people = ps.people_summary(lib.connection, include_hidden)
-        for person in people:
-            person["representative_face_id"] = representative_face(
-                *ps.person_encodings(lib.connection, person["person_id"])
-            )
+        representatives = representative_faces(*ps.assigned_encodings(lib.connection))
+    for person in people:
+        person["representative_face_id"] = representatives.get(person["person_id"])
     return people
 
 
@@ -406,12 +422,9 @@ def show_person(library: str | os.PathLike[str] | None, person_id: int) -> dict:
     with Library.open(library) as lib:
         con = lib.connection
         _require_person(con, person_id)
-        summary = next(
-            p for p in ps.people_summary(con, include_hidden=True) if p["person_id"] == person_id
-        )
-        summary["representative_face_id"] = representative_face(
-            *ps.person_encodings(con, person_id)
-        )
+        (summary,) = ps.people_summary(con, person_id=person_id)
+        representatives = representative_faces(*ps.assigned_encodings(con, person_id))
+        summary["representative_face_id"] = representatives.get(person_id)
         summary["faces_list"] = ps.person_faces(con, person_id)
     return summary
 

@@ -130,13 +130,17 @@ def existing_faces(con: duckdb.DuckDBPyConnection, face_ids: Iterable[int]) -> l
     ).fetchall()
 
 
-def people_summary(con: duckdb.DuckDBPyConnection, include_hidden: bool = False) -> list[dict]:
+def people_summary(
+    con: duckdb.DuckDBPyConnection, include_hidden: bool = False, person_id: int | None = None
+) -> list[dict]:
+    """People (all, or one) with face and photo counts, most faces first."""
     rows = con.execute(
         "SELECT p.person_id, p.name, p.hidden, count(f.face_id) AS faces,"
         " count(DISTINCT f.image_id) AS photos"
         " FROM people p LEFT JOIN faces f ON f.person_id = p.person_id"
-        " WHERE ? OR NOT p.hidden GROUP BY ALL ORDER BY faces DESC, p.person_id",
-        [include_hidden],
+        " WHERE (? OR NOT p.hidden) AND (? IS NULL OR p.person_id = ?)"
+        " GROUP BY ALL ORDER BY faces DESC, p.person_id",
+        [include_hidden or person_id is not None, person_id, person_id],
     ).fetchall()
     keys = ("person_id", "name", "hidden", "faces", "photos")
     return [dict(zip(keys, row, strict=True)) for row in rows]
@@ -153,16 +157,22 @@ def person_faces(con: duckdb.DuckDBPyConnection, person_id: int) -> list[dict]:
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
-def person_encodings(
-    con: duckdb.DuckDBPyConnection, person_id: int
-) -> tuple[np.ndarray, np.ndarray]:
+def count_people(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("SELECT count(*) FROM people").fetchall()[0][0]
+
+
+def assigned_encodings(
+    con: duckdb.DuckDBPyConnection, person_id: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(face_ids, person_ids, encodings)`` of assigned faces (all, or one person's)."""
+    where = "person_id IS NOT NULL" if person_id is None else f"person_id = {int(person_id)}"
     table = con.sql(
-        f"SELECT face_id, encoding FROM faces WHERE person_id = {int(person_id)}"
-        " AND encoding IS NOT NULL ORDER BY face_id"
+        f"SELECT face_id, person_id, encoding FROM faces WHERE {where}"
+        " AND encoding IS NOT NULL ORDER BY person_id, face_id"
     ).to_arrow_table()
     column = table.column("encoding").combine_chunks()
     encodings = column.values.to_numpy().reshape(-1, 128) if len(column) else np.empty((0, 128))
-    return table.column("face_id").to_numpy(), encodings
+    return table.column("face_id").to_numpy(), table.column("person_id").to_numpy(), encodings
 
 
 def crops(con: duckdb.DuckDBPyConnection, face_ids: Sequence[int]) -> list[bytes]:
