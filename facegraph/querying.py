@@ -1,0 +1,208 @@
+"""Ad-hoc SQL, and the named SQL/Cypher queries kept as files in ``queries/``.
+
+A named query is a ``.sql`` file (run by DuckDB on the library) or a ``.cypher`` file (run on the
+graph). Its header comment says what it does and declares each parameter::
+
+    // :param person_id INT64           the person at the centre
+    // :param hops INT64 = 1            how many steps out
+
+Values are converted to the declared type and always bound as parameters (``$name``), never
+pasted into the query text. Besides the queries shipped with facegraph, a library may hold its
+own in ``<library>/queries/``, and ``$FACEGRAPH_QUERIES`` may name one more folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from . import graph
+from .errors import FacegraphError
+from .library import Library, resolve_library_path
+
+QUERIES_ENV = "FACEGRAPH_QUERIES"
+LANGUAGES = {".sql": "sql", ".cypher": "cypher"}
+
+_PARAM = re.compile(r":param\s+(\w+)\s+(\w+)(?:\s*=\s*(\S+))?\s*(.*)")
+_TYPES = {
+    "int": int, "int64": int, "bigint": int, "integer": int,
+    "float": float, "double": float,
+    "string": str, "varchar": str, "text": str,
+    "timestamp": datetime, "date": date,
+    "bool": bool, "boolean": bool,
+}  # fmt: skip
+
+
+class QueryNotFoundError(FacegraphError):
+    """No named query by that name."""
+
+
+class QueryParameterError(FacegraphError):
+    """A parameter is missing, unknown or of the wrong type."""
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    name: str
+    type: str
+    default: str | None  # as written in the header; "NULL" means none
+    required: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    language: str  # "sql" or "cypher"
+    description: str
+    params: tuple[QueryParam, ...]
+    text: str
+    path: str = field(compare=False)
+
+    def as_dict(self) -> dict:
+        return {
+            "name": self.name, "language": self.language, "description": self.description,
+            "path": self.path,
+            "params": [p.__dict__ for p in self.params],
+        }  # fmt: skip
+
+
+def parse_query(path: Path, text: str) -> NamedQuery:
+    """Read the header comment (``--`` or ``//`` lines at the top) of a query file."""
+    description: list[str] = []
+    params: list[QueryParam] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith(("--", "//")):
+            break
+        comment = stripped[2:].strip()
+        match = _PARAM.match(comment)
+        if match:
+            name, kind, default, about = match.groups()
+            if kind.lower() not in _TYPES:
+                raise QueryParameterError(f"{path}: parameter {name} has unknown type {kind}")
+            params.append(QueryParam(name, kind.upper(), default, default is None, about))
+        elif comment and not params:
+            description.append(comment)
+    return NamedQuery(
+        path.stem, LANGUAGES[path.suffix], " ".join(description), tuple(params), text, str(path)
+    )
+
+
+def _builtin_folder() -> Path:
+    # a source checkout (or editable install) reads queries/ beside the package; a wheel
+    # carries a copy inside the package
+    beside = Path(__file__).resolve().parent.parent / "queries"
+    if beside.is_dir():
+        return beside
+    return Path(str(resources.files("facegraph") / "queries"))
+
+
+def query_folders(library: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Where named queries are looked for, later folders overriding earlier ones."""
+    folders = [_builtin_folder(), resolve_library_path(library) / "queries"]
+    if os.environ.get(QUERIES_ENV):
+        folders.append(Path(os.environ[QUERIES_ENV]).expanduser())
+    return [f for f in folders if f.is_dir()]
+
+
+def list_queries(library: str | os.PathLike[str] | None = None) -> list[NamedQuery]:
+    found: dict[str, NamedQuery] = {}
+    for folder in query_folders(library):
+        for path in sorted(folder.iterdir()):
+            if path.suffix in LANGUAGES:
+                found[path.stem] = parse_query(path, path.read_text("utf-8"))
+    return sorted(found.values(), key=lambda q: q.name)
+
+
+def find_query(name: str, library: str | os.PathLike[str] | None = None) -> NamedQuery:
+    name = Path(name).stem
+    for query in list_queries(library):
+        if query.name == name:
+            return query
+    raise QueryNotFoundError(f"no query named {name!r}; 'facegraph query --list' shows them all")
+
+
+def _convert(param: QueryParam, value: Any, query: str) -> Any:
+    if value is None or (isinstance(value, str) and value.upper() == "NULL"):
+        return None
+    kind = _TYPES[param.type.lower()]
+    if not isinstance(value, str):
+        return value
+    try:
+        if kind is datetime:
+            return datetime.fromisoformat(value)
+        if kind is date:
+            return date.fromisoformat(value)
+        if kind is bool:
+            if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(value)
+            return value.lower() in ("true", "1", "yes")
+        return kind(value)
+    except ValueError:
+        raise QueryParameterError(
+            f"query {query}: parameter {param.name} must be {param.type}, not {value!r}"
+        ) from None
+
+
+def bind(query: NamedQuery, values: dict[str, Any]) -> dict[str, Any]:
+    """The declared parameters with the given values (converted) or their defaults."""
+    declared = {p.name: p for p in query.params}
+    unknown = sorted(set(values) - set(declared))
+    if unknown:
+        names = ", ".join(declared) or "none"
+        raise QueryParameterError(
+            f"query {query.name} has no parameter {unknown[0]!r} (it takes: {names})"
+        )
+    bound = {}
+    for name, param in declared.items():
+        if name in values:
+            bound[name] = _convert(param, values[name], query.name)
+        elif param.required:
+            raise QueryParameterError(
+                f"query {query.name} needs --param {name}=... ({param.description})"
+            )
+        else:
+            bound[name] = _convert(param, param.default, query.name)
+    return bound
+
+
+def run_sql(
+    library: str | os.PathLike[str] | None,
+    query: str,
+    parameters: dict[str, Any] | None = None,
+    *,
+    write: bool = False,
+) -> pa.Table:
+    """Run one SQL statement on the library's DuckDB database (read-only unless `write`)."""
+    with Library.open(library, write=write) as lib:
+        try:
+            relation = lib.connection.sql(query, params=parameters or None)
+            table = relation.to_arrow_table() if relation is not None else pa.table({})
+        except duckdb.Error as exc:
+            raise graph.QueryError(str(exc).strip().splitlines()[0]) from None
+        if write:
+            graph.refresh_existing(lib)
+        return table
+
+
+def run_query(
+    name: str,
+    values: dict[str, Any] | None = None,
+    library: str | os.PathLike[str] | None = None,
+    engine: str | None = None,
+) -> pa.Table:
+    """Run a named query with its parameters bound."""
+    query = find_query(name, library)
+    bound = bind(query, values or {})
+    if query.language == "sql":
+        return run_sql(library, query.text, bound)
+    return graph.run_cypher(library, query.text, bound, engine)
