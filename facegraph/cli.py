@@ -511,5 +511,10 @@ def people_mosaic(person_ids, out_dir, library) -> None:
     click.echo(f"{len(written)} mosaics written to {out_dir}")
 
 
-if __name__ == "__main__":
-    main()
+# the network's commands register themselves on `main`
+from . import cli_network  # noqa: E402, F401
+
+if __name__ == "__main__":  # python -m facegraph.cli: run the package's module, which
+    from facegraph.cli import main as package_main  # has every command registered
+
+    package_main()

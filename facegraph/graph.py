@@ -227,7 +227,9 @@ def refresh_existing(lib: Library, *, rebuild: bool = False) -> list[SyncReport]
     return [sync_library(lib, engine, rebuild=rebuild) for engine in existing_engines(lib.path)]
 
 
-def _rebuild(path: Path, con: duckdb.DuckDBPyConnection, fingerprint: str, engine: str) -> SyncReport:
+def _rebuild(
+    path: Path, con: duckdb.DuckDBPyConnection, fingerprint: str, engine: str
+) -> SyncReport:
     """Build into a new file, then replace the old graph with it in one rename."""
     fresh = path.with_name("building-" + path.name)
     remove_graph(fresh)
@@ -253,7 +255,7 @@ _CURRENT = {
     ),
     "APPEARS_IN": (
         "MATCH (p:Person)-[e:APPEARS_IN]->(i:Image)"
-        ' RETURN p.id AS "from", i.id AS "to", e.face_id AS face_id'
+        " RETURN p.id AS `from`, i.id AS `to`, e.face_id AS face_id"
     ),
 }
 
@@ -282,8 +284,11 @@ def _apply_changes(
         ' ON h.face_id = w.face_id AND h."from" = w."from" AND h."to" = w."to"'
     ).to_arrow_table()
     # an edge whose face moved to another person is deleted and created again
-    moved = _column(diff, 'SELECT h.face_id FROM held_APPEARS_IN h JOIN wanted_APPEARS_IN w'
-                          ' ON h.face_id = w.face_id WHERE h."from" <> w."from" OR h."to" <> w."to"')  # fmt: skip
+    moved = _column(
+        diff,
+        "SELECT h.face_id FROM held_APPEARS_IN h JOIN wanted_APPEARS_IN w USING (face_id)"
+        ' WHERE h."from" <> w."from" OR h."to" <> w."to"',
+    )
     if len(gone_edges) + new_edges.num_rows > REBUILD_SHARE * max(wanted["APPEARS_IN"].num_rows, 1):
         diff.close()
         return None

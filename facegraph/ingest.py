@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from tqdm import tqdm
 
 from . import faces as face_ops
-from . import store
+from . import graph, store
 from .analysis import DetectionSettings, PhotoResult, analyse_photo, hash_file
 from .library import Library
 from .scan import plan_ingest, walk_photos
@@ -182,5 +182,6 @@ def ingest(
             bar.close()
             flush()
         con.execute("CHECKPOINT")
+        graph.refresh_existing(lib)
     report.seconds = time.monotonic() - started
     return report

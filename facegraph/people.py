@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from . import graph, store
 from . import people_store as ps
-from . import store
 from .clustering import ClusterParams, cluster_faces, nearest_neighbours
 from .errors import FacegraphError
 from .library import Library
@@ -87,6 +87,7 @@ def cluster(
             ps.log_edit(con, "cluster", {"mode": mode, **asdict(params)}, None)
         report.faces = len(faces)
         report.people = ps.count_people(con)
+        graph.refresh_existing(lib)
     report.seconds = time.monotonic() - started
     return report
 
@@ -203,6 +204,7 @@ def _edit(library, action: str, detail: dict, face_ids, person_ids, change) -> d
             if after_people:
                 before["person_ids"] = sorted(set(before["person_ids"]) | after_people)
             ps.log_edit(con, action, detail, before)
+        graph.refresh_existing(lib)
         return result
 
 
@@ -348,6 +350,7 @@ def undo(library, count: int = 1) -> list[str]:
             for edit_id, _, before in edits:
                 ps.restore(con, before)
                 ps.mark_undone(con, edit_id)
+        graph.refresh_existing(lib)
         return [action for _, action, _ in edits]
 
 
@@ -379,6 +382,8 @@ def forget_person(library, person_id: int) -> int:
             )
             con.execute("UPDATE edits SET previous = NULL")
             ps.log_edit(con, "forget", {"faces": len(face_ids)}, None)
+        # rebuilt, not synced: a new file holds no deleted bytes of the person
+        graph.refresh_existing(lib, rebuild=True)
         path = lib.database_path
     store.rewrite_database(path)
     return len(face_ids)
@@ -403,6 +408,16 @@ def representative_faces(
         nearest = np.argmin(np.linalg.norm(group - group.mean(axis=0), axis=1))
         chosen[int(person_ids[start])] = int(face_ids[start + nearest])
     return chosen
+
+
+def representative_crops(
+    library: str | os.PathLike[str] | None, person_ids: list[int]
+) -> dict[int, bytes]:
+    """Person → JPEG crop of their representative face."""
+    with Library.open(library) as lib:
+        chosen = representative_faces(*ps.assigned_encodings(lib.connection, person_ids=person_ids))
+        crops = ps.crops_by_face(lib.connection, list(chosen.values()))
+    return {person: crops[face] for person, face in chosen.items() if face in crops}
 
 
 def list_people(

@@ -162,27 +162,39 @@ def count_people(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def assigned_encodings(
-    con: duckdb.DuckDBPyConnection, person_id: int | None = None
+    con: duckdb.DuckDBPyConnection,
+    person_id: int | None = None,
+    person_ids: Sequence[int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(face_ids, person_ids, encodings)`` of assigned faces (all, or one person's)."""
-    where = "person_id IS NOT NULL" if person_id is None else f"person_id = {int(person_id)}"
+    """``(face_ids, person_ids, encodings)`` of assigned faces (all, one person's, or those of
+    `person_ids`)."""
+    where, params = "person_id IS NOT NULL", None
+    if person_id is not None:
+        where, params = "person_id = $person", {"person": int(person_id)}
+    elif person_ids is not None:
+        where, params = "person_id IN (SELECT unnest($people))", {"people": list(person_ids)}
     table = con.sql(
         f"SELECT face_id, person_id, encoding FROM faces WHERE {where}"
-        " AND encoding IS NOT NULL ORDER BY person_id, face_id"
+        " AND encoding IS NOT NULL AND NOT not_a_face ORDER BY person_id, face_id",
+        params=params,
     ).to_arrow_table()
     column = table.column("encoding").combine_chunks()
     encodings = column.values.to_numpy().reshape(-1, 128) if len(column) else np.empty((0, 128))
     return table.column("face_id").to_numpy(), table.column("person_id").to_numpy(), encodings
 
 
-def crops(con: duckdb.DuckDBPyConnection, face_ids: Sequence[int]) -> list[bytes]:
-    rows = dict(
+def crops_by_face(con: duckdb.DuckDBPyConnection, face_ids: Sequence[int]) -> dict[int, bytes]:
+    return dict(
         con.execute(
             "SELECT face_id, crop_jpeg FROM faces WHERE face_id IN (SELECT unnest(?))"
             " AND crop_jpeg IS NOT NULL",
             [list(face_ids)],
         ).fetchall()
     )
+
+
+def crops(con: duckdb.DuckDBPyConnection, face_ids: Sequence[int]) -> list[bytes]:
+    rows = crops_by_face(con, face_ids)
     return [rows[f] for f in face_ids if f in rows]
 
 

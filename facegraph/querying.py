@@ -131,6 +131,16 @@ def find_query(name: str, library: str | os.PathLike[str] | None = None) -> Name
     raise QueryNotFoundError(f"no query named {name!r}; 'facegraph query --list' shows them all")
 
 
+def builtin_query(name: str) -> NamedQuery:
+    """A query shipped with facegraph (never one a library overrides): facegraph's own code
+    runs these."""
+    for suffix in LANGUAGES:
+        path = _builtin_folder() / f"{name}{suffix}"
+        if path.exists():
+            return parse_query(path, path.read_text("utf-8"))
+    raise QueryNotFoundError(f"facegraph is missing its query {name!r}; reinstall it")
+
+
 def _convert(param: QueryParam, value: Any, query: str) -> Any:
     if value is None or (isinstance(value, str) and value.upper() == "NULL"):
         return None

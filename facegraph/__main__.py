@@ -1,0 +1,5 @@
+"""python -m facegraph"""
+
+from .cli import main
+
+main()

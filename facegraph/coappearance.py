@@ -1,0 +1,103 @@
+"""The co-appearance network as a networkx graph: people are nodes, shared photos are edges.
+
+Pairs and their weights come from the graph engine (``queries/co_appearance.cypher``); this
+module adds Jaccard, applies the filters and cuts subgraphs. Edge weights:
+
+- ``photos``: how many photos the two share;
+- ``newman``: the sum over shared photos of 1/(n-1), n = people in the photo (Newman 2001), so
+  one 40-person group photo does not outweigh a handful of photos of the two alone;
+- ``jaccard``: shared photos / photos either appears in.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import networkx as nx
+
+from . import graph, querying
+
+WEIGHTS = ("photos", "newman", "jaccard")
+
+
+@dataclass(frozen=True)
+class NetworkFilter:
+    """Which part of the network to take. The defaults take all of it."""
+
+    weight: str = "photos"  # which weight becomes the edge's ``weight``
+    min_weight: float = 0.0  # drop ties lighter than this
+    min_photos: int = 1  # drop people seen in fewer photos (within the dates)
+    since: datetime | None = None  # only photos taken at or after (EXIF date)
+    until: datetime | None = None  # only photos taken before
+    person: int | None = None  # only this person's ego network...
+    hops: int = 1  # ...this many ties out
+    top: int | None = None  # only the N people seen in most photos
+
+    def __post_init__(self) -> None:
+        if self.weight not in WEIGHTS:
+            raise ValueError(f"weight must be one of {WEIGHTS}, not {self.weight!r}")
+
+
+def person_label(person_id: int, name: str | None) -> str:
+    return name or f"Person {person_id}"
+
+
+def build_network(
+    people: list[dict[str, Any]], pairs: list[dict[str, Any]], filters: NetworkFilter
+) -> nx.Graph:
+    """The filtered network from rows of ``people_photos`` and ``co_appearance``."""
+    network = nx.Graph()
+    photos_of = {}
+    for row in people:
+        if row["photos"] >= filters.min_photos:
+            person_id = int(row["person_id"])
+            photos_of[person_id] = int(row["photos"])
+            network.add_node(
+                person_id,
+                label=person_label(person_id, row["name"]),
+                name=row["name"] or "",
+                photos=int(row["photos"]),
+            )
+    for row in pairs:
+        a, b = int(row["person_a"]), int(row["person_b"])
+        if a not in photos_of or b not in photos_of:
+            continue
+        shared = int(row["photos"])
+        weights = {
+            "photos": shared,
+            "newman": float(row["newman"]),
+            "jaccard": shared / (photos_of[a] + photos_of[b] - shared),
+        }
+        if weights[filters.weight] >= filters.min_weight:
+            network.add_edge(a, b, weight=weights[filters.weight], **weights)
+    if filters.person is not None:
+        if filters.person not in network:
+            return nx.Graph()
+        network = nx.ego_graph(network, filters.person, radius=filters.hops).copy()
+    if filters.top is not None:
+        ranked = sorted(network.nodes, key=lambda n: (-network.nodes[n]["photos"], n))
+        network = network.subgraph(ranked[: filters.top]).copy()
+    for node in network.nodes:
+        network.nodes[node]["connections"] = network.degree(node)
+    return network
+
+
+def coappearance_network(
+    library: str | os.PathLike[str] | None = None,
+    filters: NetworkFilter | None = None,
+    engine: str | None = None,
+) -> nx.Graph:
+    """The library's co-appearance network (synced from DuckDB first if it changed)."""
+    filters = filters or NetworkFilter()
+    window = {"since": filters.since, "until": filters.until}
+    people_query = querying.builtin_query("people_photos")
+    pairs_query = querying.builtin_query("co_appearance")
+    with graph.open_graph(library, engine) as g:
+        people = g.execute(people_query.text, querying.bind(people_query, window)).to_pylist()
+        pairs = g.execute(
+            pairs_query.text, querying.bind(pairs_query, {**window, "min_photos": 1})
+        ).to_pylist()
+    return build_network(people, pairs, filters)

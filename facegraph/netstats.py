@@ -1,0 +1,120 @@
+"""Network statistics, as the old tool's analysis: structure, centrality, communities, cliques.
+
+Computed with networkx on the co-appearance network. As in the old tool, people with no tie
+(seen only alone) are counted but left out of the structural measures. On large networks the
+two quadratic measures are estimated from a sample of sources (``sampled`` says so).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from typing import Any
+
+import networkx as nx
+
+#: above this many people, shortest paths and betweenness are estimated from a sample
+EXACT_UP_TO = 2000
+SAMPLE_SOURCES = 500
+MAX_CLIQUES = 100
+
+
+def _number(value: float) -> float | None:
+    return None if value is None or math.isnan(value) else round(float(value), 6)
+
+
+def communities(network: nx.Graph, seed: int = 0) -> dict[int, int]:
+    """Weighted Louvain communities: person → community number (0 = the largest)."""
+    if network.number_of_edges() == 0:
+        return {node: i for i, node in enumerate(sorted(network.nodes))}
+    found = nx.community.louvain_communities(network, weight="weight", seed=seed)
+    found = sorted(found, key=lambda c: (-len(c), min(c)))
+    return {node: number for number, members in enumerate(found) for node in members}
+
+
+def _eigenvector(network: nx.Graph) -> dict[int, float]:
+    if network.number_of_nodes() < 3:
+        return dict.fromkeys(network.nodes, 1.0 / max(network.number_of_nodes(), 1) ** 0.5)
+    try:
+        return nx.eigenvector_centrality_numpy(network, weight="weight")
+    except (nx.NetworkXException, ValueError, TypeError):
+        return nx.eigenvector_centrality(network, weight="weight", max_iter=2000, tol=1e-8)
+
+
+def _average_shortest_path(component: nx.Graph, seed: int) -> tuple[float, bool]:
+    nodes = sorted(component.nodes)
+    if len(nodes) < 2:
+        return 0.0, False
+    if len(nodes) <= EXACT_UP_TO:
+        return nx.average_shortest_path_length(component), False
+    import random
+
+    sources = random.Random(seed).sample(nodes, SAMPLE_SOURCES)
+    total = count = 0
+    for source in sources:
+        lengths = nx.single_source_shortest_path_length(component, source)
+        total += sum(lengths.values())
+        count += len(lengths) - 1
+    return total / count, True
+
+
+def network_statistics(network: nx.Graph, seed: int = 0) -> dict[str, Any]:
+    """``{"summary": {...}, "people": [...], "communities": [...], "cliques": [...]}``."""
+    isolated = [n for n in network.nodes if network.degree(n) == 0]
+    tied = network.subgraph([n for n in network.nodes if network.degree(n) > 0]).copy()
+    components = sorted(nx.connected_components(tied), key=len, reverse=True)
+    largest = tied.subgraph(components[0]).copy() if components else nx.Graph()
+    sampled = tied.number_of_nodes() > EXACT_UP_TO
+    path_length, _ = _average_shortest_path(largest, seed)
+    community_of = communities(tied, seed)
+    groups: dict[int, list[int]] = {}
+    for node, number in community_of.items():
+        groups.setdefault(number, []).append(node)
+    assortativity = None
+    if tied.number_of_edges():
+        with contextlib.suppress(ValueError, ZeroDivisionError):
+            assortativity = nx.degree_assortativity_coefficient(tied)
+    degree = nx.degree_centrality(tied) if tied.number_of_nodes() > 1 else {}
+    eigenvector = _eigenvector(tied) if tied.number_of_nodes() else {}
+    betweenness = nx.betweenness_centrality(
+        tied, k=SAMPLE_SOURCES if sampled else None, seed=seed
+    ) if tied.number_of_nodes() else {}  # fmt: skip
+    summary = {
+        "people": network.number_of_nodes(),
+        "ties": network.number_of_edges(),
+        "isolated_people": len(isolated),
+        "components": len(components),
+        "largest_component": len(components[0]) if components else 0,
+        "density": _number(nx.density(tied)) if tied.number_of_nodes() > 1 else 0.0,
+        "average_clustering": _number(nx.average_clustering(tied)) if len(tied) else 0.0,
+        "degree_assortativity": _number(assortativity) if assortativity is not None else None,
+        "average_shortest_path": _number(path_length),
+        "communities": len(groups),
+        "modularity": _number(
+            nx.community.modularity(tied, groups.values(), weight="weight")
+        ) if tied.number_of_edges() else None,  # fmt: skip
+        "sampled": sampled,
+    }
+    people = []
+    for node in sorted(network.nodes, key=lambda n: (-network.degree(n, weight="weight"), n)):
+        data = network.nodes[node]
+        people.append({
+            "person_id": node,
+            "name": data.get("name", ""),
+            "photos": data.get("photos", 0),
+            "degree": network.degree(node),
+            "weighted_degree": _number(network.degree(node, weight="weight")),
+            "degree_centrality": _number(degree.get(node, 0.0)),
+            "eigenvector": _number(eigenvector.get(node, 0.0)),
+            "betweenness": _number(betweenness.get(node, 0.0)),
+            "community": community_of.get(node),
+        })  # fmt: skip
+    cliques = sorted(
+        (sorted(c) for c in nx.find_cliques(tied) if len(c) >= 3), key=lambda c: (-len(c), c)
+    )[:MAX_CLIQUES]
+    return {
+        "summary": summary,
+        "people": people,
+        "communities": [sorted(groups[n]) for n in sorted(groups)],
+        "cliques": cliques,
+    }

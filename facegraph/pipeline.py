@@ -1,0 +1,57 @@
+"""The whole job in one call: photos → faces → people → graph → an HTML network page."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import graph
+from .analysis import DetectionSettings
+from .clustering import ClusterParams
+from .ingest import IngestReport, ingest
+from .library import resolve_library_path
+from .people import ClusterReport, cluster
+from .reports import export_network
+
+PAGE = "network.html"
+
+
+@dataclass
+class RunReport:
+    ingest: IngestReport
+    cluster: ClusterReport
+    sync: graph.SyncReport
+    page: str
+
+    def as_dict(self) -> dict:
+        return {
+            "ingest": self.ingest.as_dict(), "cluster": self.cluster.as_dict(),
+            "sync": self.sync.as_dict(), "page": self.page,
+        }  # fmt: skip
+
+
+def run(
+    photo_dirs: list[str | os.PathLike[str]],
+    library: str | os.PathLike[str] | None = None,
+    *,
+    out: str | os.PathLike[str] | None = None,
+    settings: DetectionSettings | None = None,
+    params: ClusterParams | None = None,
+    engine: str | None = None,
+    progress: bool | None = None,
+    on_error: Callable[[str, str], None] | None = None,
+) -> RunReport:
+    """Ingest the photos, cluster the new faces, sync the graph and write the network page
+    (``<library>/network.html`` unless `out` says otherwise). Run it again after adding photos:
+    only the new ones are analysed and the people found so far keep their IDs and names."""
+    ingested = ingest(photo_dirs, library, settings=settings, progress=progress, on_error=on_error)
+    if ingested.interrupted:
+        raise KeyboardInterrupt
+    clustered = cluster(library, params)
+    synced = graph.sync(library, engine)
+    page = Path(out) if out else resolve_library_path(library) / PAGE
+    export_network(library, "html", page, engine=engine, colour_communities=True)
+    return RunReport(ingested, clustered, synced, str(page.absolute()))
+
