@@ -201,3 +201,20 @@ def test_cli_people_commands(clustered, tmp_path):
     assert "undone: name" in run("people", "undo")
     missing = runner.invoke(main, ["people", "name", "999", "x", "--library", str(clustered)])
     assert missing.exit_code == 1 and "no person 999" in missing.output
+
+
+def test_forget_also_leaves_no_trace_in_the_graph(clustered):
+    from facegraph.graph import graph_path, resolve_engine, sync
+
+    grace_id = person_of(clustered, "grace0.jpg")[0]
+    name_person(clustered, grace_id, "Yolanda Unforgettable")
+    sync(clustered)
+    graph_file = graph_path(clustered, resolve_engine())
+    assert b"Yolanda Unforgettable" in b"".join(
+        p.read_bytes() for p in Path(clustered).iterdir() if p.name.startswith(graph_file.name)
+    )
+    forget_person(clustered, grace_id)
+    graph_bytes = b"".join(
+        p.read_bytes() for p in Path(clustered).iterdir() if p.name.startswith(graph_file.name)
+    )
+    assert graph_bytes and b"Yolanda Unforgettable" not in graph_bytes

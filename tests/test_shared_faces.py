@@ -134,3 +134,42 @@ def test_obama_and_biden_are_found_together(clustered_shared, shared_faces):
         con.close()
     assert obama is not None and biden is not None and obama != biden
     assert {obama, biden} <= together
+
+
+def test_run_builds_a_network_page_with_the_labelled_pairs(shared_faces, manifest, tmp_path):
+    """`facegraph run` on the shared photos: the page's edges join the people the manifest
+    says appear together (Obama and Biden)."""
+    library = tmp_path / "library"
+    done = subprocess.run(
+        [sys.executable, "-m", "facegraph.cli", "run", str(shared_faces), "--library",
+         str(library)],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    page = Path(done.stdout.strip().splitlines()[-1])
+    assert page == library / "network.html" and page.exists()
+    con = duckdb.connect(str(library / "facegraph.duckdb"), read_only=True)
+    try:
+
+        def person_of_identity(identity):  # the person most of their portraits went to
+            return con.execute(
+                "SELECT f.person_id FROM faces f JOIN images i USING (image_id)"
+                " WHERE i.path LIKE ? AND f.person_id IS NOT NULL"
+                " GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
+                [f"%/people/{identity}/%"],
+            ).fetchall()[0][0]
+
+        pairs = []
+        for row in manifest:
+            members = [m for m in row["members"].split(";") if m]
+            if len(members) >= 2:
+                pairs.append(tuple(person_of_identity(m) for m in members[:2]))
+    finally:
+        con.close()
+    assert pairs, "the manifest labels at least one group photo with two people"
+    text = page.read_text()
+    edges = json.loads(text.split("edges = new vis.DataSet(", 1)[1].split(");", 1)[0])
+    linked = {frozenset((e["from"], e["to"])) for e in edges}
+    for a, b in pairs:
+        assert frozenset((a, b)) in linked
+    assert "https://" not in text.split("<body>", 1)[1].split("<script", 1)[0]
