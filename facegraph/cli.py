@@ -76,6 +76,13 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def print_photo_error(path: str, reason: str) -> None:
+    """One line per unusable photo, printed above the progress bar."""
+    from tqdm import tqdm
+
+    tqdm.write(f"error: {path}: {reason}", file=sys.stderr)
+
+
 def print_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, default=str))
 
@@ -113,14 +120,9 @@ def ingest(paths, library, settings, workers, retry_errors, progress, as_json) -
     """
     from .ingest import ingest as run_ingest
 
-    def report_error(path: str, reason: str) -> None:
-        from tqdm import tqdm
-
-        tqdm.write(f"error: {path}: {reason}", file=sys.stderr)
-
     report = run_ingest(
         paths, library, settings=settings, workers=workers, retry_errors=retry_errors,
-        progress=progress, on_error=None if as_json else report_error,
+        progress=progress, on_error=None if as_json else print_photo_error,
     )  # fmt: skip
     if as_json:
         print_json(report.as_dict())

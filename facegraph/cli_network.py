@@ -12,7 +12,15 @@ from typing import Any
 
 import click
 
-from .cli import detection_options, json_option, library_option, main, print_json, user_errors
+from .cli import (
+    detection_options,
+    json_option,
+    library_option,
+    main,
+    print_json,
+    print_photo_error,
+    user_errors,
+)
 from .graph import ENGINE_ENV, ENGINES
 
 # ---------------------------------------------------------------- shared options
@@ -145,13 +153,8 @@ def run_command(photo_dirs, library, out, settings, engine, as_json) -> None:
     """
     from .pipeline import run
 
-    def report_error(path: str, reason: str) -> None:
-        from tqdm import tqdm
-
-        tqdm.write(f"error: {path}: {reason}", file=sys.stderr)
-
     report = run(list(photo_dirs), library, out=out, settings=settings, engine=engine,
-                 on_error=None if as_json else report_error)  # fmt: skip
+                 on_error=None if as_json else print_photo_error)  # fmt: skip
     if as_json:
         print_json(report.as_dict())
         return
