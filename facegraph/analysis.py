@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
 
 from . import faces as face_ops
+from .encoders import EncoderChoice, face_encoder, resolve_encoder
 from .photos import (
     DEFAULT_MAX_PIXELS,
     PhotoError,
@@ -44,12 +45,20 @@ class DetectionSettings:
     min_face: int = 0
     jitters: int = 1
     max_pixels: int = DEFAULT_MAX_PIXELS
+    #: ``auto`` (ONNX Runtime when it can run, else dlib), ``onnx`` or ``dlib``
+    encoder: EncoderChoice = "auto"
 
     def describe(self) -> str:
         return (
             f"{self.detector} upsample={self.upsample} max_side={self.max_side} "
-            f"min_face={self.min_face} jitters={self.jitters}"
+            f"min_face={self.min_face} jitters={self.jitters} encoder={self.encoder}"
         )
+
+    def resolved(self) -> DetectionSettings:
+        """These settings with ``encoder="auto"`` replaced by the backend that runs here."""
+        if self.encoder != "auto":
+            return self
+        return replace(self, encoder=resolve_encoder("auto"))  # type: ignore[arg-type]
 
 
 @dataclass
@@ -93,10 +102,10 @@ def hash_file(path: str) -> str:
     return digest.hexdigest()
 
 
-def find_faces(pixels: np.ndarray, settings: DetectionSettings, original_width: int):
-    """Detect, landmark and encode faces in `pixels` (an upright RGB photo, possibly reduced).
+def locate_faces(pixels: np.ndarray, settings: DetectionSettings, original_width: int):
+    """Detect and landmark faces in `pixels` (an upright RGB photo, possibly reduced).
 
-    Returns ``(boxes, shapes, encodings)`` with boxes in `pixels` coordinates.
+    Returns ``(boxes, shapes)`` with boxes in `pixels` coordinates.
     """
     long_side = max(pixels.shape[:2])
     original_long = long_side * original_width / pixels.shape[1]
@@ -115,8 +124,14 @@ def find_faces(pixels: np.ndarray, settings: DetectionSettings, original_width: 
         if b.width > 0 and b.height > 0 and b.width * to_original >= settings.min_face
     ]
     shapes = [face_ops.face_landmarks(pixels, box) for box in boxes]
-    encodings = face_ops.encode_faces(pixels, shapes, settings.jitters)
-    return boxes, shapes, encodings
+    return boxes, shapes
+
+
+def find_faces(pixels: np.ndarray, settings: DetectionSettings, original_width: int):
+    """Detect, landmark and encode faces in `pixels`: ``(boxes, shapes, encodings)``."""
+    boxes, shapes = locate_faces(pixels, settings, original_width)
+    chips = face_ops.face_chips(pixels, shapes)
+    return boxes, shapes, face_encoder(settings.encoder).encode(chips, settings.jitters)
 
 
 def file_stamp(path: str) -> tuple[int, int] | None:
@@ -130,8 +145,15 @@ def file_stamp(path: str) -> tuple[int, int] | None:
     return None
 
 
-def analyse_photo(path: str, settings: DetectionSettings) -> PhotoResult:
-    """Everything facegraph stores about one photo file."""
+@dataclass
+class _Located:
+    """A photo whose faces are found but not yet encoded."""
+
+    result: PhotoResult
+    chips: np.ndarray
+
+
+def _locate_in_photo(path: str, settings: DetectionSettings) -> _Located | PhotoResult:
     size, mtime_ns = file_stamp(path) or (0, 0)
     result = PhotoResult(path=path, size_bytes=size, mtime_ns=mtime_ns, status="error")
     try:
@@ -151,21 +173,55 @@ def analyse_photo(path: str, settings: DetectionSettings) -> PhotoResult:
         info.camera_model,
     )
     try:
-        boxes, shapes, encodings = find_faces(decoded.pixels, settings, info.width)
+        boxes, shapes = locate_faces(decoded.pixels, settings, info.width)
+        chips = face_ops.face_chips(decoded.pixels, shapes)
     except Exception as exc:  # a dlib failure on one photo must not stop the run
-        result.error = f"face detection failed: {str(exc).splitlines()[0] if str(exc) else exc!r}"
+        result.error = f"face detection failed: {_first_line(exc)}"
         return result
     to_original = 1 / decoded.scale
-    for box, shape, encoding in zip(boxes, shapes, encodings, strict=True):
+    for box, shape in zip(boxes, shapes, strict=True):
         original = box.scaled(to_original)
         result.faces.append(
             FaceRecord(
                 box=(original.left, original.top, original.right, original.bottom),
                 score=box.score,
                 landmarks=face_ops.landmark_points(shape) * np.float32(to_original),
-                encoding=encoding,
+                encoding=np.empty(0, np.float32),  # filled in by the batch encoder
                 crop_jpeg=crop_jpeg(decoded.pixels, (box.left, box.top, box.right, box.bottom)),
             )
         )
     result.status = "ok" if result.faces else "no_faces"
-    return result
+    return _Located(result, chips)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else repr(exc)
+
+
+def analyse_photos(paths: list[str], settings: DetectionSettings) -> list[PhotoResult]:
+    """`analyse_photo` for several photos, their faces encoded together in one batch."""
+    located = [_locate_in_photo(path, settings) for path in paths]
+    pending = [item for item in located if isinstance(item, _Located) and item.result.faces]
+    if pending:
+        encoder = face_encoder(settings.encoder)
+        try:
+            chips = np.concatenate([item.chips for item in pending])
+            batches = [encoder.encode(chips, settings.jitters)]
+        except Exception:  # find the photo that fails, keep the others
+            batches = []
+            for item in pending:
+                try:
+                    batches.append(encoder.encode(item.chips, settings.jitters))
+                except Exception as exc:
+                    item.result.status, item.result.faces = "error", []
+                    item.result.error = f"face encoding failed: {_first_line(exc)}"
+        encodings = iter(np.concatenate(batches) if batches else [])
+        for item in pending:
+            for face in item.result.faces:
+                face.encoding = next(encodings)
+    return [item.result if isinstance(item, _Located) else item for item in located]
+
+
+def analyse_photo(path: str, settings: DetectionSettings) -> PhotoResult:
+    """Everything facegraph stores about one photo file."""
+    return analyse_photos([path], settings)[0]

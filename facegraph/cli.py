@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from .analysis import DetectionSettings
+from .encoders import ENCODERS
 from .errors import FacegraphError
 from .faces import DETECTORS
 from .library import DEFAULT_LIBRARY, LIBRARY_ENV
@@ -42,6 +43,8 @@ _DETECTION_FLAGS = (
      "Drop faces narrower than this many pixels of the original photo."),
     ("jitters", click.IntRange(1), 1,
      "Average the encoding over N jittered copies (N times slower)."),
+    ("encoder", click.Choice(ENCODERS), "auto",
+     "Face encoder: dlib's network on ONNX Runtime (fast) or on dlib; auto = ONNX if it runs."),
 )  # fmt: skip
 
 

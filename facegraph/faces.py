@@ -1,9 +1,10 @@
-"""Face detection, landmarks and 128-d encodings with dlib.
+"""Face detection, landmarks and 128-d encodings with dlib's models.
 
 These are the calls the `face_recognition` library makes (``face_locations``, the 5-point
 ``face_landmarks`` model and ``face_encodings``), made on dlib directly so that neither the
-`face_recognition` package nor its `pkg_resources`-based model package is needed. For the same
-image and box the encodings are identical to ``face_recognition.face_encodings``.
+`face_recognition` package nor its `pkg_resources`-based model package is needed. With the dlib
+encoder the encodings are identical to ``face_recognition.face_encodings``; the ONNX encoder
+(`encoders`) runs the same network and weights and agrees with it to about 1e-6.
 
 No database, no files: arrays in, arrays out. Models load on first use, once per process.
 """
@@ -17,6 +18,8 @@ from typing import Literal
 import dlib
 import face_recognition_models
 import numpy as np
+
+from .encoders import CHIP_PADDING, CHIP_SIZE, EncoderChoice, face_encoder
 
 Detector = Literal["hog", "cnn"]
 DETECTORS: tuple[str, ...] = ("hog", "cnn")
@@ -72,16 +75,11 @@ def _shape_predictor() -> dlib.shape_predictor:
     return dlib.shape_predictor(face_recognition_models.pose_predictor_five_point_model_location())
 
 
-@cache
-def _face_encoder() -> dlib.face_recognition_model_v1:
-    return dlib.face_recognition_model_v1(face_recognition_models.face_recognition_model_location())
-
-
-def load_models(detector: Detector = "hog") -> None:
+def load_models(detector: Detector = "hog", encoder: EncoderChoice = "auto") -> None:
     """Load the models now rather than on first use (worker start-up)."""
     (_cnn_detector if detector == "cnn" else _hog_detector)()
     _shape_predictor()
-    _face_encoder()
+    face_encoder(encoder)
 
 
 def _clip(face: DetectedFace, height: int, width: int) -> DetectedFace:
@@ -131,12 +129,21 @@ def landmark_points(shape: dlib.full_object_detection) -> np.ndarray:
     return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)
 
 
-def encode_faces(
-    image: np.ndarray, shapes: list[dlib.full_object_detection], jitters: int = 1
-) -> np.ndarray:
-    """128-d encodings, one row per shape, exactly as ``face_recognition.face_encodings``."""
+def face_chips(image: np.ndarray, shapes: list[dlib.full_object_detection]) -> np.ndarray:
+    """The aligned 150x150 chips dlib's encoder reads: ``(n, 150, 150, 3)`` uint8."""
     if not shapes:
-        return np.empty((0, 128), dtype=np.float32)
-    encoder = _face_encoder()
-    rows = [np.array(encoder.compute_face_descriptor(image, s, jitters)) for s in shapes]
-    return np.asarray(rows, dtype=np.float32)
+        return np.empty((0, CHIP_SIZE, CHIP_SIZE, 3), dtype=np.uint8)
+    detections = dlib.full_object_detections()
+    detections.extend(shapes)
+    chips = dlib.get_face_chips(np.ascontiguousarray(image), detections, CHIP_SIZE, CHIP_PADDING)
+    return np.stack(chips).astype(np.uint8, copy=False)
+
+
+def encode_faces(
+    image: np.ndarray,
+    shapes: list[dlib.full_object_detection],
+    jitters: int = 1,
+    encoder: EncoderChoice = "auto",
+) -> np.ndarray:
+    """128-d encodings, one row per shape, as ``face_recognition.face_encodings`` computes them."""
+    return face_encoder(encoder).encode(face_chips(image, shapes), jitters)

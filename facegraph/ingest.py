@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from . import faces as face_ops
 from . import graph, store
-from .analysis import DetectionSettings, PhotoResult, analyse_photo, hash_file
+from .analysis import DetectionSettings, PhotoResult, analyse_photos, hash_file
 from .library import Library
 from .scan import plan_ingest, walk_photos
 
@@ -60,31 +60,43 @@ def default_workers() -> int:
 
 _worker_settings: DetectionSettings | None = None
 
+#: photos a worker analyses at once; their faces are encoded in one batch
+PHOTOS_PER_TASK = 4
+
 
 def _init_worker(settings: DetectionSettings) -> None:
     global _worker_settings
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
+    # one runtime thread per worker: the pool already has a worker per core
+    os.environ.setdefault("FACEGRAPH_ONNX_THREADS", "1")
     _worker_settings = settings
-    face_ops.load_models(settings.detector)
+    face_ops.load_models(settings.detector, settings.encoder)
 
 
-def _analyse_in_worker(path: str) -> PhotoResult:
+def _analyse_in_worker(paths: list[str]) -> list[PhotoResult]:
     assert _worker_settings is not None
-    return analyse_photo(path, _worker_settings)
+    return analyse_photos(paths, _worker_settings)
+
+
+def _tasks(paths: list[str], workers: int) -> list[list[str]]:
+    # small tasks while there are few photos per worker, so every worker has work
+    size = max(1, min(PHOTOS_PER_TASK, len(paths) // (4 * workers)))
+    return [paths[i : i + size] for i in range(0, len(paths), size)]
 
 
 def _analyse_all(
     paths: list[str], settings: DetectionSettings, workers: int
 ) -> Iterator[PhotoResult]:
     if workers <= 1 or len(paths) <= 1:
-        for path in paths:
-            yield analyse_photo(path, settings)
+        for task in _tasks(paths, 1):
+            yield from analyse_photos(task, settings)
         return
     # spawn, not fork: the parent holds an open DuckDB connection and its threads
     context = multiprocessing.get_context("spawn")
     pool = context.Pool(min(workers, len(paths)), _init_worker, (settings,))
     try:
-        yield from pool.imap_unordered(_analyse_in_worker, paths, chunksize=1)
+        for results in pool.imap_unordered(_analyse_in_worker, _tasks(paths, workers)):
+            yield from results
         pool.close()
     finally:
         pool.terminate()
@@ -110,7 +122,7 @@ def ingest(
     after storing what is finished (``report.interrupted``); the next run continues from there.
     """
     started = time.monotonic()
-    settings = settings or DetectionSettings()
+    settings = (settings or DetectionSettings()).resolved()
     workers = workers or default_workers()
     roots = [os.path.abspath(os.fspath(p)) for p in paths]
     for root in roots:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 
 
@@ -173,3 +174,38 @@ def test_run_builds_a_network_page_with_the_labelled_pairs(shared_faces, manifes
     for a, b in pairs:
         assert frozenset((a, b)) in linked
     assert "https://" not in text.split("<body>", 1)[1].split("<script", 1)[0]
+
+
+def faces_by_box(library) -> dict[tuple, tuple]:
+    """Every face keyed by photo and box: (encoding, person)."""
+    con = duckdb.connect(str(library / "facegraph.duckdb"), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT i.path, f.box_left, f.box_top, f.box_right, f.box_bottom, f.encoding,"
+            " f.person_id FROM faces f JOIN images i USING (image_id)"
+        ).fetchall()
+    finally:
+        con.close()
+    return {tuple(r[:5]): (np.array(r[5], dtype=np.float32), r[6]) for r in rows}
+
+
+def partition(faces: dict[tuple, tuple]) -> set[frozenset]:
+    people: dict = {}
+    for key, (_, person) in faces.items():
+        if person is not None:
+            people.setdefault(person, set()).add(key)
+    return {frozenset(members) for members in people.values()}
+
+
+def test_onnx_and_dlib_encoders_agree_on_every_shared_face(clustered_shared, shared_faces, tmp_path):
+    """The default (ONNX) library against one ingested with dlib's own encoder: the same faces,
+    every encoding within 1e-4 per component, and the same people after clustering."""
+    library = tmp_path / "dlib-library"
+    cli_json("ingest", str(shared_faces), "--library", str(library), "--encoder", "dlib")
+    cli_json("cluster", "--library", str(library))
+    onnx_faces, dlib_faces = faces_by_box(clustered_shared), faces_by_box(library)
+    assert len(onnx_faces) >= 200 and onnx_faces.keys() == dlib_faces.keys()
+    worst = max(np.abs(onnx_faces[k][0] - dlib_faces[k][0]).max() for k in onnx_faces)
+    assert worst <= 1e-4
+    assert partition(onnx_faces) == partition(dlib_faces)
+    assert len(partition(onnx_faces)) >= 20
