@@ -1,11 +1,12 @@
 """Read dlib's serialized deep networks (``.dat`` files) into plain numpy layers.
 
-dlib writes a network as nested objects, outermost (the loss) first; each layer wrapper writes its
-version, then the network beneath it, then its own details, so the layer details appear in the file
-from the input layer upwards. Tags and skips (``tag1``, ``skip1``) are template parameters and are not
-in the file: the caller supplies the architecture, as the C++ type does, and this module checks the
-file against it field by field. The formats follow dlib's ``serialize.h``, ``dnn/core.h``,
-``dnn/layers.h``, ``dnn/input.h`` and ``dnn/loss.h`` (dlib 19.x-20.x).
+dlib writes a network as nested objects, outermost (the loss) first; each layer wrapper writes
+its version, then the network beneath it, then its own details, so the layer details appear in
+the file from the input layer upwards. Tags and skips (``tag1``, ``skip1``) are template
+parameters and are not in the file: the caller supplies the architecture, as the C++ type does,
+and this module checks the file against it field by field. The formats follow dlib's
+``serialize.h``, ``dnn/core.h``, ``dnn/layers.h``, ``dnn/input.h`` and ``dnn/loss.h``
+(dlib 19.x-20.x).
 """
 
 from __future__ import annotations
@@ -228,7 +229,9 @@ def _read_layer(reader: Reader, node: Node) -> Layer:
 
 
 def _read_input(reader: Reader) -> tuple[str, dict[str, object]]:
-    name = reader.expect("input_rgb_image_sized", "input_rgb_image_pyramid", "input_rgb_image_pyramid2")
+    name = reader.expect(
+        "input_rgb_image_sized", "input_rgb_image_pyramid", "input_rgb_image_pyramid2"
+    )
     settings: dict[str, object] = {"mean": (reader.float(), reader.float(), reader.float())}
     if name == "input_rgb_image_sized":
         settings["size"] = (reader.int(), reader.int())

@@ -114,7 +114,7 @@ def _conv_output(size: int, kernel: int, stride: int, padding: int) -> int:
 def _layers_to_graph(
     graph: _GraphBuilder, layers: list[Layer], current: str, shape: tuple[int, int, int] | None
 ) -> str:
-    """Emit the layers (input side first) after tensor `current` of (channels, rows, cols) `shape`."""
+    """Emit `layers` (input side first) after tensor `current` of (channels, rows, cols) `shape`."""
     tags: dict[int, tuple[str, tuple[int, int, int] | None]] = {}
     index = 0
     while index < len(layers):
@@ -135,7 +135,9 @@ def _layers_to_graph(
                 beta = following.weights["beta"].astype(np.float64)
                 if following.settings.get("disabled"):
                     gamma, beta = np.ones_like(gamma), np.zeros_like(beta)
-                weights = (weights.astype(np.float64) * gamma[:, None, None, None]).astype(np.float32)
+                weights = (weights.astype(np.float64) * gamma[:, None, None, None]).astype(
+                    np.float32
+                )
                 bias = (bias.astype(np.float64) * gamma + beta).astype(np.float32)
                 index += 1
             _, rows, cols, stride = layer.args
@@ -240,7 +242,7 @@ def face_encoder_onnx(dat: bytes) -> onnx.ModelProto:
 
 
 def face_detector_onnx(dat: bytes) -> tuple[onnx.ModelProto, DlibNetwork]:
-    """The MMOD network as ONNX: ``pyramid`` (1, 3, h, w) normalised -> ``scores`` (1, 1, h', w')."""
+    """The MMOD network as ONNX: a normalised ``pyramid`` (1, 3, h, w) -> ``scores``."""
     network = read_network(dat, face_detector_architecture())
     _expect(network, "input_rgb_image_pyramid", "mmod")
     graph = _GraphBuilder()

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def cache_dir() -> Path:
-    """``$FACEGRAPH_MODEL_CACHE``, else ``$XDG_CACHE_HOME/facegraph/models``, else ``~/.cache/...``."""
+    """``$FACEGRAPH_MODEL_CACHE``, else ``$XDG_CACHE_HOME/facegraph/models`` or ``~/.cache/...``."""
     explicit = os.environ.get("FACEGRAPH_MODEL_CACHE")
     if explicit:
         return Path(explicit)
@@ -76,6 +76,8 @@ def converted_model(
         _write_atomically(path, data)
         _write_atomically(checksum, (_digest(data) + "\n").encode())
     except OSError as exc:
-        log.warning("cannot cache the converted model in %s (%s); using it from memory", folder, exc)
+        log.warning(
+            "cannot cache the converted model in %s (%s); using it from memory", folder, exc
+        )
         return CachedModel(data, None, origin)
     return CachedModel(data, path, origin)

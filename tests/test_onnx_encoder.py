@@ -98,7 +98,9 @@ def test_analysing_photos_together_gives_each_photo_its_own_faces(photo_dir):
 
 
 def test_converted_graph_mirrors_the_dat_file():
-    model = face_encoder_onnx(Path(face_recognition_models.face_recognition_model_location()).read_bytes())
+    model = face_encoder_onnx(
+        Path(face_recognition_models.face_recognition_model_location()).read_bytes()
+    )
     convolutions = [n for n in model.graph.node if n.op_type == "Conv"]
     assert len(convolutions) == 29  # the stem and 2 per residual block (14 blocks)
     assert sum(n.op_type == "Pad" for n in model.graph.node) >= 1  # dlib's zero-filled adds
@@ -111,7 +113,9 @@ def test_a_damaged_dat_file_is_refused():
     with pytest.raises(DlibFormatError):
         face_encoder_onnx(data[: len(data) // 2])
     with pytest.raises(DlibFormatError):
-        face_encoder_onnx(Path(face_recognition_models.pose_predictor_five_point_model_location()).read_bytes())
+        face_encoder_onnx(
+            Path(face_recognition_models.pose_predictor_five_point_model_location()).read_bytes()
+        )
 
 
 def test_cache_is_reused_and_a_damaged_copy_is_converted_again(tmp_path, monkeypatch):
@@ -136,7 +140,9 @@ def test_cache_is_reused_and_a_damaged_copy_is_converted_again(tmp_path, monkeyp
     assert first.path.read_bytes() == first.data  # repaired on disk
 
     first.path.write_bytes(first.data[:1000])  # a torn write
-    assert converted_model("face_encoder", source, CONVERTER_VERSION, convert).origin == "reconverted"
+    assert (
+        converted_model("face_encoder", source, CONVERTER_VERSION, convert).origin == "reconverted"
+    )
     onnx.checker.check_model(onnx.load_from_string(first.path.read_bytes()))
 
     newer = converted_model("face_encoder", source, CONVERTER_VERSION + 1, convert)

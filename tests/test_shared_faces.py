@@ -197,7 +197,7 @@ def partition(faces: dict[tuple, tuple]) -> set[frozenset]:
     return {frozenset(members) for members in people.values()}
 
 
-def test_onnx_and_dlib_encoders_agree_on_every_shared_face(clustered_shared, shared_faces, tmp_path):
+def test_onnx_and_dlib_encoders_agree_on_shared_faces(clustered_shared, shared_faces, tmp_path):
     """The default (ONNX) library against one ingested with dlib's own encoder: the same faces,
     every encoding within 1e-4 per component, and the same people after clustering."""
     library = tmp_path / "dlib-library"
