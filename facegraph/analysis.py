@@ -47,18 +47,25 @@ class DetectionSettings:
     max_pixels: int = DEFAULT_MAX_PIXELS
     #: ``auto`` (ONNX Runtime when it can run, else dlib), ``onnx`` or ``dlib``
     encoder: EncoderChoice = "auto"
+    #: where ``detector="cnn"`` runs, chosen as `encoder` is
+    cnn_runtime: face_ops.Runtime = "auto"
 
     def describe(self) -> str:
+        detector = self.detector
+        if detector == "cnn":
+            detector += f"({self.cnn_runtime})"
         return (
-            f"{self.detector} upsample={self.upsample} max_side={self.max_side} "
+            f"{detector} upsample={self.upsample} max_side={self.max_side} "
             f"min_face={self.min_face} jitters={self.jitters} encoder={self.encoder}"
         )
 
     def resolved(self) -> DetectionSettings:
-        """These settings with ``encoder="auto"`` replaced by the backend that runs here."""
-        if self.encoder != "auto":
-            return self
-        return replace(self, encoder=resolve_encoder("auto"))  # type: ignore[arg-type]
+        """These settings with each ``auto`` replaced by the backend that runs here."""
+        encoder = resolve_encoder(self.encoder)
+        runtime = self.cnn_runtime
+        if self.detector == "cnn":
+            runtime = face_ops.cnn_detector_runtime(runtime)
+        return replace(self, encoder=encoder, cnn_runtime=runtime)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -115,7 +122,7 @@ def locate_faces(pixels: np.ndarray, settings: DetectionSettings, original_width
     )
     search = resize_long_side(pixels, target) if target > long_side else pixels
     enlarge = max(search.shape[:2]) / long_side
-    found = face_ops.detect_faces(search, settings.detector, upsample=0)
+    found = face_ops.detect_faces(search, settings.detector, 0, settings.cnn_runtime)
     boxes = [face.scaled(1 / enlarge) if enlarge != 1 else face for face in found]
     to_original = original_width / pixels.shape[1]
     boxes = [

@@ -186,7 +186,9 @@ def _read_layer(reader: Reader, node: Node) -> Layer:
         layer.weights["bias"] = params[n_filter : n_filter + n_bias].reshape(-1)
         return layer
     if node.kind == "affine":
-        version = reader.expect("affine_", "affine_2")
+        version = reader.expect("affine_", "affine_2", "bn_con2")
+        if version == "bn_con2":
+            return _batch_norm_as_affine(reader, layer)
         params = reader.tensor().ravel()
         gamma = int(np.prod(reader.alias_tensor()))
         beta = int(np.prod(reader.alias_tensor()))
@@ -226,6 +228,29 @@ def _read_layer(reader: Reader, node: Node) -> Layer:
         layer.weights["weights"] = params[: int(np.prod(weight_shape))].reshape(inputs, outputs)
         return layer
     raise DlibFormatError(f"unknown layer kind {node.kind}")
+
+
+def _batch_norm_as_affine(reader: Reader, layer: Layer) -> Layer:
+    """A saved ``bn_con`` read into an ``affine_`` layer, as dlib's ``affine_(const bn_&)`` does."""
+    params = reader.tensor().ravel()
+    gamma = int(np.prod(reader.alias_tensor()))
+    beta = int(np.prod(reader.alias_tensor()))
+    reader.tensor()  # batch means and inverse deviations of the last training step
+    reader.tensor()
+    running_means = reader.tensor().ravel()
+    running_variances = reader.tensor().ravel()
+    reader.int()  # updates
+    reader.int()  # running statistics window
+    for _ in range(4):
+        reader.float()
+    eps = np.float32(reader.float())
+    scale = params[:gamma] / np.sqrt(running_variances + eps)
+    layer.weights["gamma"] = scale.astype(np.float32)
+    layer.weights["beta"] = (params[gamma : gamma + beta] - scale * running_means).astype(
+        np.float32
+    )
+    layer.settings["mode"] = 0
+    return layer
 
 
 def _read_input(reader: Reader) -> tuple[str, dict[str, object]]:

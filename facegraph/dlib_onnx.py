@@ -35,7 +35,7 @@ from .dlib_format import (
 )
 
 #: bumped whenever a converted graph would differ, so cached graphs are rebuilt
-CONVERTER_VERSION = 1
+CONVERTER_VERSION = 2
 OPSET = 17
 
 

@@ -11,6 +11,7 @@ No database, no files: arrays in, arrays out. Models load on first use, once per
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal
@@ -19,10 +20,16 @@ import dlib
 import face_recognition_models
 import numpy as np
 
-from .encoders import CHIP_PADDING, CHIP_SIZE, EncoderChoice, face_encoder
+from .encoders import CHIP_PADDING, CHIP_SIZE, EncoderChoice, face_encoder, onnx_threads
+from .mmod import MmodDetector, mmod_detector
+
+log = logging.getLogger(__name__)
 
 Detector = Literal["hog", "cnn"]
 DETECTORS: tuple[str, ...] = ("hog", "cnn")
+#: where a converted dlib network runs: ``auto`` is ONNX Runtime when it loads, else dlib
+Runtime = Literal["auto", "onnx", "dlib"]
+RUNTIMES: tuple[str, ...] = ("auto", "onnx", "dlib")
 
 
 @dataclass(frozen=True)
@@ -75,9 +82,34 @@ def _shape_predictor() -> dlib.shape_predictor:
     return dlib.shape_predictor(face_recognition_models.pose_predictor_five_point_model_location())
 
 
-def load_models(detector: Detector = "hog", encoder: EncoderChoice = "auto") -> None:
+@cache
+def _onnx_cnn_detector() -> MmodDetector | None:
+    try:
+        return mmod_detector(onnx_threads())
+    except Exception as exc:  # the dlib path always works
+        log.warning("ONNX CNN detector unavailable (%s); using dlib's", exc)
+        return None
+
+
+def cnn_detector_runtime(runtime: Runtime = "auto") -> str:
+    """Where the CNN detector runs for `runtime`: ``onnx`` or ``dlib``."""
+    if runtime == "dlib":
+        return "dlib"
+    if runtime == "onnx":
+        mmod_detector(onnx_threads())  # raises when it cannot run
+        return "onnx"
+    return "onnx" if _onnx_cnn_detector() is not None else "dlib"
+
+
+def load_models(
+    detector: Detector = "hog", encoder: EncoderChoice = "auto", cnn_runtime: Runtime = "auto"
+) -> None:
     """Load the models now rather than on first use (worker start-up)."""
-    (_cnn_detector if detector == "cnn" else _hog_detector)()
+    if detector == "cnn":
+        if cnn_detector_runtime(cnn_runtime) == "dlib":
+            _cnn_detector()
+    else:
+        _hog_detector()
     _shape_predictor()
     face_encoder(encoder)
 
@@ -94,12 +126,14 @@ def _clip(face: DetectedFace, height: int, width: int) -> DetectedFace:
 
 
 def detect_faces(
-    image: np.ndarray, detector: Detector = "hog", upsample: int = 0
+    image: np.ndarray, detector: Detector = "hog", upsample: int = 0, cnn_runtime: Runtime = "auto"
 ) -> list[DetectedFace]:
     """Find faces in an RGB or grayscale uint8 image.
 
     ``upsample`` is dlib's ``number_of_times_to_upsample``. Boxes are clipped to the image, as
-    `face_recognition.face_locations` does; ``score`` is the detector's confidence.
+    `face_recognition.face_locations` does; ``score`` is the detector's confidence. The CNN runs
+    on ONNX Runtime (`mmod`, the same boxes) unless ``cnn_runtime="dlib"``; the ONNX path takes
+    images as they are (``upsample=0``), so with ``auto`` an upsampled search runs on dlib.
     """
     height, width = image.shape[:2]
     found: list[DetectedFace] = []
@@ -107,7 +141,15 @@ def detect_faces(
         rects, scores, _ = _hog_detector().run(image, upsample, 0.0)
         for rect, score in zip(rects, scores, strict=True):
             found.append(DetectedFace(rect.left(), rect.top(), rect.right(), rect.bottom(), score))
+    elif detector == "cnn" and upsample == 0 and cnn_detector_runtime(cnn_runtime) == "onnx":
+        for found_face in mmod_detector(onnx_threads()).detect(image):
+            rect = found_face.rect
+            found.append(
+                DetectedFace(rect.left, rect.top, rect.right, rect.bottom, found_face.score)
+            )
     elif detector == "cnn":
+        if cnn_runtime == "onnx":
+            raise ValueError("the ONNX CNN detector takes upsample=0; enlarge the image instead")
         for det in _cnn_detector()(image, upsample):
             rect = det.rect
             found.append(

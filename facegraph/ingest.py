@@ -70,7 +70,7 @@ def _init_worker(settings: DetectionSettings) -> None:
     # one runtime thread per worker: the pool already has a worker per core
     os.environ.setdefault("FACEGRAPH_ONNX_THREADS", "1")
     _worker_settings = settings
-    face_ops.load_models(settings.detector, settings.encoder)
+    face_ops.load_models(settings.detector, settings.encoder, settings.cnn_runtime)
 
 
 def _analyse_in_worker(paths: list[str]) -> list[PhotoResult]:

@@ -72,4 +72,20 @@ def test_detection_flags_reach_the_detector(photo_dir, library):
     con = duckdb.connect(str(library / "facegraph.duckdb"), read_only=True)
     (detection,) = con.execute("SELECT DISTINCT detection FROM images").fetchone()
     con.close()
-    assert detection == "hog upsample=0 max_side=300 min_face=5000 jitters=1"
+    assert detection == "hog upsample=0 max_side=300 min_face=5000 jitters=1 encoder=onnx"
+
+
+def test_encoder_and_cnn_runtime_flags_are_recorded(photo_dir, library):
+    result = run("ingest", photo_dir, "--library", library, "--workers", "1", "--json",
+                 "--detector", "cnn", "--upsample", "0", "--max-side", "400",
+                 "--encoder", "dlib")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["faces_added"] >= 3  # of the 4 faces in photo_dir
+    import duckdb
+
+    con = duckdb.connect(str(library / "facegraph.duckdb"), read_only=True)
+    (detection,) = con.execute("SELECT DISTINCT detection FROM images").fetchone()
+    con.close()
+    assert detection == "cnn(onnx) upsample=0 max_side=400 min_face=0 jitters=1 encoder=dlib"
+    bad = run("ingest", photo_dir, "--library", library, "--encoder", "tensorflow")
+    assert bad.exit_code == 2 and "tensorflow" in bad.output

@@ -166,19 +166,20 @@ def refuse(*args, **kwargs):
 socket.socket.connect = socket.socket.connect_ex = refuse
 socket.create_connection = socket.getaddrinfo = refuse
 from facegraph.analysis import DetectionSettings, analyse_photos
-from facegraph.encoders import resolve_encoder
-assert resolve_encoder("auto") == "onnx", "the ONNX encoder did not load"
-results = analyse_photos(sys.argv[1:], DetectionSettings(encoder="onnx"))
-print(sum(len(r.faces) for r in results), len(attempts))
+encoded = analyse_photos(sys.argv[1:], DetectionSettings(encoder="onnx"))
+cnn = DetectionSettings(detector="cnn", cnn_runtime="onnx", encoder="onnx", upsample=0)
+detected = analyse_photos(sys.argv[1:], cnn)
+print(sum(len(r.faces) for r in encoded), sum(len(r.faces) for r in detected), len(attempts))
 """
 
 
-def test_conversion_and_encoding_never_touch_the_network(tmp_path, photo_dir):
+def test_conversion_and_inference_never_touch_the_network(tmp_path, photo_dir):
     env = {**os.environ, "FACEGRAPH_MODEL_CACHE": str(tmp_path / "empty-cache")}
     done = subprocess.run(
         [sys.executable, "-c", NO_NETWORK, str(photo_dir / "trip" / "pair.jpg")],
         capture_output=True, text=True, timeout=300, env=env,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["2", "0"]
-    assert list((tmp_path / "empty-cache").glob("face_encoder-*.onnx"))  # it converted offline
+    assert done.stdout.split() == ["2", "2", "0"]
+    converted = sorted(p.name.split("-")[0] for p in (tmp_path / "empty-cache").glob("*.onnx"))
+    assert converted == ["face_detector", "face_encoder"]  # both converted, offline
