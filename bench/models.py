@@ -88,16 +88,23 @@ def bench_detectors(photos: list[Path]) -> None:
     hog_ms = per_item_ms(lambda i: hog(i, "hog", 0), images)
     cnn_ms = per_item_ms(lambda i: dlib_cnn(i, 0), images[: max(3, len(images) // 4)])
     onnx_ms = per_item_ms(onnx_cnn.detect, images)
-    same = sum(
-        sorted((d.rect.left, d.rect.top, d.rect.right, d.rect.bottom) for d in onnx_cnn.detect(i))
-        == sorted((d.rect.left(), d.rect.top(), d.rect.right(), d.rect.bottom()) for d in dlib_cnn(i, 0))
-        for i in images[:8]
-    )
+
+    def ours(image):
+        return sorted(
+            (d.rect.left, d.rect.top, d.rect.right, d.rect.bottom) for d in onnx_cnn.detect(image)
+        )
+
+    def theirs(image):
+        rects = [d.rect for d in dlib_cnn(image, 0)]
+        return sorted((r.left(), r.top(), r.right(), r.bottom()) for r in rects)
+
+    same = sum(ours(image) == theirs(image) for image in images[:8])
     print(f"\ndetectors, {len(images)} photos of {megapixels:.2f} MP, one core")
     print(f"{'':24}{'ms/photo':>10}{'x HOG':>9}")
     for label, ms in (("dlib HOG", hog_ms), ("dlib MMOD CNN", cnn_ms), ("ONNX MMOD CNN", onnx_ms)):
         print(f"{label:24}{ms:>10.0f}{hog_ms / ms:>9.2f}")
-    print(f"ONNX CNN vs dlib CNN: {cnn_ms / onnx_ms:.1f}x faster; identical boxes on {same}/8 photos")
+    print(f"ONNX CNN vs dlib CNN: {cnn_ms / onnx_ms:.1f}x faster;", end=" ")
+    print(f"identical boxes on {same}/8 photos")
 
 
 def bench_ingest(photo_dir: Path) -> None:
