@@ -4,7 +4,7 @@ The library is first; the `facegraph` command is a thin layer over these functio
 ``extract``, ``cluster`` and ``network`` keep the old face-network tool's signatures.
 """
 
-from .analysis import DetectionSettings, analyse_photo
+from .analysis import DetectionSettings, analyse_photo, analyse_photos
 from .coappearance import NetworkFilter, coappearance_network
 from .compat import cluster, extract, network
 from .crops import export_crops
@@ -26,6 +26,7 @@ __all__ = [
     "LibraryNotFoundError",
     "NetworkFilter",
     "analyse_photo",
+    "analyse_photos",
     "cluster",
     "coappearance_network",
     "export_crops",

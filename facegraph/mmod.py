@@ -21,6 +21,8 @@ from functools import cache
 
 import numpy as np
 
+from .dlib_format import DlibNetwork
+
 #: dlib's pyramid_down<6>: each level is 5/6 of the one before
 PYRAMID_N = 6
 MIN_LEVEL_ROWS = 5
@@ -44,7 +46,7 @@ class Rect:
         return self.bottom - self.top + 1
 
     def area(self) -> int:
-        return max(0, self.width) * max(0, self.height) if self.right >= self.left else 0
+        return 0 if self.empty() else self.width * self.height
 
     def intersect(self, other: Rect) -> Rect:
         return Rect(
@@ -201,7 +203,7 @@ def window_to_image(
 
 def overlaps(a: Rect, b: Rect, iou: float, covered: float) -> bool:
     """dlib's ``test_box_overlap``: the intersection against the box around both, or either."""
-    inner = a.intersect(b).area() if not a.intersect(b).empty() else 0
+    inner = a.intersect(b).area()
     if inner == 0:
         return False
     outer = Rect(
@@ -275,7 +277,7 @@ class MmodDetector:
         return kept
 
 
-def detector_metadata(network) -> dict:
+def detector_metadata(network: DlibNetwork) -> dict:
     """What `MmodDetector` needs besides the graph: input, windows, NMS and the layer mapping."""
     scale, offset = 1, 0
     # output position p maps to input position p * stride - padding + kernel // 2 per layer

@@ -30,8 +30,7 @@ def onnx_cnn_boxes(image: np.ndarray) -> list[tuple[int, int, int, int]]:
 
 
 def iou(a, b) -> float:
-    inter = Rect(*a).intersect(Rect(*b))
-    inner = 0 if inter.empty() else inter.area()
+    inner = Rect(*a).intersect(Rect(*b)).area()
     return inner / (Rect(*a).area() + Rect(*b).area() - inner)
 
 
