@@ -72,17 +72,12 @@ class OnnxEncoder:
     name = "onnx"
 
     def __init__(self, threads: int = 0) -> None:
+        from .model_cache import onnx_session
+
         try:
-            import onnxruntime
+            self.session = onnx_session(load_encoder_model(), threads)
         except ImportError as exc:  # pragma: no cover - onnxruntime is a dependency
             raise EncoderUnavailable(f"onnxruntime is not installed ({exc})") from exc
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        model = load_encoder_model()
-        self.session = onnxruntime.InferenceSession(
-            model, options, providers=["CPUExecutionProvider"]
-        )
 
     def encode(self, chips: np.ndarray, jitters: int = 1) -> np.ndarray:
         if len(chips) == 0:

@@ -222,20 +222,12 @@ class MmodDetector:
     """``cnn_face_detection_model_v1`` on ONNX Runtime."""
 
     def __init__(self, threads: int = 0) -> None:
-        import onnxruntime
+        from .model_cache import onnx_session
 
-        model = load_detector_model()
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(
-            model, options, providers=["CPUExecutionProvider"]
-        )
+        self.session = onnx_session(load_detector_model(), threads)
         meta = self.session.get_modelmeta().custom_metadata_map
         self.settings = json.loads(meta["facegraph_mmod"])
-        self.resizer = onnxruntime.InferenceSession(
-            _resize_model(), options, providers=["CPUExecutionProvider"]
-        )
+        self.resizer = onnx_session(_resize_model(), threads)
 
     def _resize(self, level: np.ndarray, rows: int, cols: int) -> np.ndarray:
         sizes = np.array([1, 3, rows, cols], np.int64)

@@ -81,3 +81,13 @@ def converted_model(
         )
         return CachedModel(data, None, origin)
     return CachedModel(data, path, origin)
+
+
+def onnx_session(model: bytes, threads: int = 0):
+    """An ONNX Runtime CPU session for `model`; ``threads=0`` lets the runtime choose."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
