@@ -20,9 +20,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from facegraph import ingest  # noqa: E402
-from facegraph.clustering import ClusterParams  # noqa: E402
-from facegraph.evaluate import evaluate  # noqa: E402
-from facegraph.people import cluster  # noqa: E402
+from facegraph.people.evaluate import evaluate  # noqa: E402
+from facegraph.people.params import ClusterParams  # noqa: E402
+from facegraph.people.runs import cluster_people as cluster  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest import default_photo_dir  # noqa: E402
@@ -47,8 +47,12 @@ def score_all(library: Path, photos: Path, scratch: Path) -> list[dict]:
             params = ClusterParams(method=method, threshold=threshold, max_distance=threshold)
             report = cluster(trial, params, full=True)
             scores = evaluate(trial, photos / "MANIFEST.csv")
-            scores.update(method=method, threshold=threshold, seconds=report.seconds,
-                          sisters_apart=SISTERS not in scores["merged_identities"])  # fmt: skip
+            scores.update(
+                method=method,
+                threshold=threshold,
+                seconds=report.seconds,
+                sisters_apart=SISTERS not in scores["merged_identities"],
+            )
             results.append(scores)
             shutil.rmtree(trial)
     return results
@@ -64,14 +68,18 @@ def main() -> None:
         if not args.library:
             ingest([args.photos], library, progress=False)
         results = score_all(library, args.photos, Path(scratch))
-    print("| method | threshold | BCubed F | BCubed P | BCubed R | pairwise F | NMI |"
-          " people/identity | unassigned | sisters apart |")  # fmt: skip
+    print(
+        "| method | threshold | BCubed F | BCubed P | BCubed R | pairwise F | NMI |"
+        " people/identity | unassigned | sisters apart |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
-        print(f"| {r['method']} | {r['threshold']:.2f} | {r['bcubed_f']:.3f} | "
-              f"{r['bcubed_precision']:.3f} | {r['bcubed_recall']:.3f} | {r['pairwise_f']:.3f} | "
-              f"{r['nmi']:.3f} | {r['people_per_identity']:.2f} | {r['unassigned_share']:.1%} | "
-              f"{'yes' if r['sisters_apart'] else 'no'} |")  # fmt: skip
+        print(
+            f"| {r['method']} | {r['threshold']:.2f} | {r['bcubed_f']:.3f} | "
+            f"{r['bcubed_precision']:.3f} | {r['bcubed_recall']:.3f} | {r['pairwise_f']:.3f} | "
+            f"{r['nmi']:.3f} | {r['people_per_identity']:.2f} | {r['unassigned_share']:.1%} | "
+            f"{'yes' if r['sisters_apart'] else 'no'} |"
+        )
 
 
 if __name__ == "__main__":

@@ -25,8 +25,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from facegraph.clustering import ClusterParams, cluster_faces  # noqa: E402
-from facegraph.metrics import bcubed_scores  # noqa: E402
+from facegraph.people.clustering import cluster_faces  # noqa: E402
+from facegraph.people.metrics import bcubed_scores  # noqa: E402
+from facegraph.people.params import ClusterParams  # noqa: E402
 
 
 def synthetic_faces(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -82,17 +83,21 @@ def run_baseline(size: int) -> dict:
     started = time.perf_counter()
     labels = old_tool_chinese_whispers(encodings)
     seconds = time.perf_counter() - started
-    return {"size": size, "seconds": seconds, "peak_mib": peak_mib(),
-            "bcubed_f": bcubed_scores(identity, labels)[2]}  # fmt: skip
+    return {
+        "size": size,
+        "seconds": seconds,
+        "peak_mib": peak_mib(),
+        "bcubed_f": bcubed_scores(identity, labels)[2],
+    }
 
 
 def run_incremental(library_size: int, new: int) -> dict:
     """1k unassigned faces added to a clustered library of `library_size` faces in DuckDB."""
     import pyarrow as pa
 
+    from facegraph import cluster_people
     from facegraph.library import Library
-    from facegraph.people import cluster
-    from facegraph.people_store import new_people
+    from facegraph.people.store import new_people
 
     encodings, identity = synthetic_faces(library_size + new, seed=1)
     order = np.random.default_rng(2).permutation(len(encodings))
@@ -101,33 +106,49 @@ def run_incremental(library_size: int, new: int) -> dict:
         with Library.open(scratch, write=True) as lib:
             con = lib.connection
             count = len(encodings)
-            con.execute("INSERT INTO images (image_id, path, size_bytes, mtime_ns, status,"
-                        " face_count) SELECT i, 'photo' || i, 1, 1, 'ok', 1 FROM range(?) t(i)",
-                        [count])  # fmt: skip
+            con.execute(
+                "INSERT INTO images (image_id, path, size_bytes, mtime_ns, status,"
+                " face_count) SELECT i, 'photo' || i, 1, 1, 'ok', 1 FROM range(?) t(i)",
+                [count],
+            )
             people = np.unique(identity[:library_size])
             ids = new_people(con, len(people))
             lookup = np.full(int(identity.max()) + 1, -1)
             lookup[people] = ids
             person = np.where(np.arange(count) < library_size, lookup[identity], -1)
-            table = pa.table({
-                "image_id": pa.array(np.arange(count, dtype=np.int64)),
-                "person_id": pa.array([None if p < 0 else int(p) for p in person], pa.int64()),
-                "encoding": pa.FixedSizeListArray.from_arrays(pa.array(encodings.ravel()), 128),
-            })  # fmt: skip
+            table = pa.table(
+                {
+                    "image_id": pa.array(np.arange(count, dtype=np.int64)),
+                    "person_id": pa.array([None if p < 0 else int(p) for p in person], pa.int64()),
+                    "encoding": pa.FixedSizeListArray.from_arrays(pa.array(encodings.ravel()), 128),
+                }
+            )
             con.register("synthetic", table)
-            con.execute("INSERT INTO faces (image_id, face_index, box_left, box_top, box_right,"
-                        " box_bottom, encoding, person_id, assigned_by) SELECT image_id, 0, 0, 0,"
-                        " 1, 1, encoding, person_id, 'cluster' FROM synthetic")  # fmt: skip
+            con.execute(
+                "INSERT INTO faces (image_id, face_index, box_left, box_top, box_right,"
+                " box_bottom, encoding, person_id, assigned_by) SELECT image_id, 0, 0, 0,"
+                " 1, 1, encoding, person_id, 'cluster' FROM synthetic"
+            )
         started = time.perf_counter()
-        report = cluster(scratch)
+        report = cluster_people(scratch)
         seconds = time.perf_counter() - started
-    return {"library": library_size, "new": new, "seconds": seconds, "mode": report.mode,
-            "joined": report.assigned_to_existing, "peak_mib": peak_mib()}  # fmt: skip
+    return {
+        "library": library_size,
+        "new": new,
+        "seconds": seconds,
+        "mode": report.mode,
+        "joined": report.assigned_to_existing,
+        "peak_mib": peak_mib(),
+    }
 
 
 def in_subprocess(kind: str, *numbers: int) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--one", kind, *map(str, numbers)],
-                          capture_output=True, text=True, check=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, __file__, "--one", kind, *map(str, numbers)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(done.stdout)
 
 
@@ -144,8 +165,10 @@ def main() -> None:
     baseline = in_subprocess("baseline", 5_000)
     ours_small = in_subprocess("ours", 5_000)
     print(f"{'faces':>9} {'method':<34}{'seconds':>9}{'peak MiB':>10}{'BCubed F':>10}")
-    print(f"{5000:>9} {'old tool: O(n^2) whispers in Python':<34}{baseline['seconds']:>9.1f}"
-          f"{baseline['peak_mib']:>10.0f}{baseline['bcubed_f']:>10.3f}")  # fmt: skip
+    print(
+        f"{5000:>9} {'old tool: O(n^2) whispers in Python':<34}{baseline['seconds']:>9.1f}"
+        f"{baseline['peak_mib']:>10.0f}{baseline['bcubed_f']:>10.3f}"
+    )
     for result in [ours_small] + [in_subprocess("ours", size) for size in args.sizes]:
         seconds, peak, f = result["seconds"], result["peak_mib"], result["bcubed_f"]
         name = "facegraph default (ahc, kNN graph)"
@@ -153,9 +176,11 @@ def main() -> None:
     ratio = baseline["seconds"] / ours_small["seconds"]
     print(f"ratio at 5k faces: facegraph is {ratio:.0f}x faster than the old tool")
     incremental = in_subprocess("incremental", 100_000, 1_000)
-    print(f"incremental: {incremental['new']} new faces into a {incremental['library']}-face "
-          f"library: {incremental['seconds']:.2f} s, {incremental['joined']} joined existing "
-          f"people, peak {incremental['peak_mib']:.0f} MiB")  # fmt: skip
+    print(
+        f"incremental: {incremental['new']} new faces into a {incremental['library']}-face "
+        f"library: {incremental['seconds']:.2f} s, {incremental['joined']} joined existing "
+        f"people, peak {incremental['peak_mib']:.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

@@ -47,20 +47,29 @@ def write_library(library: Path, photos: int, people: int, first_id: int = 0, se
             "datetime64[us]"
         )
     )
-    images = pa.table({
-        "image_id": ids, "path": [f"/photos/{i:07d}.jpg" for i in ids],
-        "face_count": sizes.astype(np.int32), "taken_at": taken,
-    })  # fmt: skip
+    images = pa.table(
+        {
+            "image_id": ids,
+            "path": [f"/photos/{i:07d}.jpg" for i in ids],
+            "face_count": sizes.astype(np.int32),
+            "taken_at": taken,
+        }
+    )
     index = np.concatenate([np.arange(s) for s in sizes])
-    faces = pa.table({
-        "image_id": image_ids, "face_index": index.astype(np.int16),
-        "box_x": (index * 60).astype(np.int32), "person_id": person_ids,
-    })  # fmt: skip
+    faces = pa.table(
+        {
+            "image_id": image_ids,
+            "face_index": index.astype(np.int16),
+            "box_x": (index * 60).astype(np.int32),
+            "person_id": person_ids,
+        }
+    )
     with Library.open(library, write=True) as lib:
         con = lib.connection
         if first_id == 0:
-            con.execute("INSERT INTO people (person_id) SELECT range + 1 FROM range($n)",
-                        {"n": people})  # fmt: skip
+            con.execute(
+                "INSERT INTO people (person_id) SELECT range + 1 FROM range($n)", {"n": people}
+            )
         con.register("new_images", images)
         con.register("new_faces", faces)
         con.execute(
@@ -87,9 +96,10 @@ def timed(function, repeat: int = 1):
 
 def engine_run(library: Path, engine: str) -> dict:
     """Runs in a child process: every graph step on one engine."""
-    from facegraph import graph, querying
-    from facegraph.coappearance import NetworkFilter
-    from facegraph.reports import export_network
+    from facegraph import graph
+    from facegraph.coappearance import queries as querying
+    from facegraph.coappearance.export import export_network
+    from facegraph.coappearance.filters import NetworkFilter
 
     figures = {}
     figures["build_s"], report = timed(lambda: graph.sync(library, engine, rebuild=True))
@@ -120,7 +130,7 @@ def baselines(library: Path) -> dict:
     import networkx as nx
     from networkx.algorithms import bipartite
 
-    from facegraph import querying
+    from facegraph.coappearance import queries as querying
     from facegraph.library import Library
 
     figures = {}
@@ -156,31 +166,38 @@ def main() -> None:
         source = Path(tmp) / "source"
         started = time.perf_counter()
         faces = write_library(source, args.photos, args.people)
-        print(f"synthetic library: {args.photos} photos, {args.people} people, {faces} faces "
-              f"({time.perf_counter() - started:.1f} s to write)")  # fmt: skip
+        print(
+            f"synthetic library: {args.photos} photos, {args.people} people, {faces} faces "
+            f"({time.perf_counter() - started:.1f} s to write)"
+        )
         results = {"baselines": baselines(source)}
         for engine in ("kuzu", "ladybug"):
             library = Path(tmp) / engine
             shutil.copytree(source, library)
             done = subprocess.run(
                 [sys.executable, __file__, "--child", str(library), engine],
-                capture_output=True, text=True, check=False,
-            )  # fmt: skip
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if done.returncode:
                 print(f"{engine}: failed\n{done.stderr[-2000:]}")
                 continue
             results[engine] = json.loads(done.stdout.strip().splitlines()[-1])
     base = results["baselines"]
-    print(f"\nco-appearance pairs: DuckDB self-join {base['duckdb_coappearance_s']:.2f} s "
-          f"({base['duckdb_pairs']} pairs), networkx {base['networkx_coappearance_s']:.2f} s "
-          f"({base['networkx_pairs']} pairs)")  # fmt: skip
+    print(
+        f"\nco-appearance pairs: DuckDB self-join {base['duckdb_coappearance_s']:.2f} s "
+        f"({base['duckdb_pairs']} pairs), networkx {base['networkx_coappearance_s']:.2f} s "
+        f"({base['networkx_pairs']} pairs)"
+    )
     steps = [
-        ("full build", "build_s", 20.0), ("sync after 100 new photos", "sync_100_photos_s", 5.0),
+        ("full build", "build_s", 20.0),
+        ("sync after 100 new photos", "sync_100_photos_s", 5.0),
         ("sync, nothing changed", "sync_nothing_changed_s", None),
         ("co-appearance query", "coappearance_s", 2.0),
         ("ego network, 2 hops", "ego_2_hops_s", None),
         ("HTML export, top 500", "html_top500_s", None),
-    ]  # fmt: skip
+    ]
     engines = [e for e in ("kuzu", "ladybug") if e in results]
     print(f"\n{'step':<28}" + "".join(f"{e:>10}" for e in engines) + "  target")
     for label, key, target in steps:
@@ -190,10 +207,12 @@ def main() -> None:
         r = results[e]
         versus_duckdb = base["duckdb_coappearance_s"] / r["coappearance_s"]
         versus_networkx = base["networkx_coappearance_s"] / r["coappearance_s"]
-        print(f"\n{e}: {r['appearances']} appearances, {r['pairs']} pairs, sync mode "
-              f"{r['sync_mode']}, ego network {r['ego_people']} people, page {r['html_mb']} MB; "
-              f"co-appearance at {versus_duckdb:.2f}x DuckDB's speed, "
-              f"{versus_networkx:.2f}x networkx's")  # fmt: skip
+        print(
+            f"\n{e}: {r['appearances']} appearances, {r['pairs']} pairs, sync mode "
+            f"{r['sync_mode']}, ego network {r['ego_people']} people, page {r['html_mb']} MB; "
+            f"co-appearance at {versus_duckdb:.2f}x DuckDB's speed, "
+            f"{versus_networkx:.2f}x networkx's"
+        )
 
 
 if __name__ == "__main__":

@@ -28,9 +28,9 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from facegraph import DetectionSettings, ingest  # noqa: E402
-from facegraph import faces as face_ops  # noqa: E402
-from facegraph.ingest import default_workers  # noqa: E402
-from facegraph.photos import is_photo_path  # noqa: E402
+from facegraph.faces import detect as face_ops  # noqa: E402
+from facegraph.ingestion.decode import is_photo_path  # noqa: E402
+from facegraph.ingestion.run import default_workers  # noqa: E402
 
 
 def default_photo_dir() -> Path:
@@ -85,8 +85,13 @@ def main() -> None:
         for i, path in enumerate(paths):  # the same files, flat, so --limit is honoured
             (folder / f"{i:05d}{path.suffix.lower()}").symlink_to(path)
         started = time.perf_counter()
-        report = ingest([folder], Path(scratch) / "library", settings=DetectionSettings(),
-                        workers=args.workers, progress=False)  # fmt: skip
+        report = ingest(
+            [folder],
+            Path(scratch) / "library",
+            settings=DetectionSettings(),
+            workers=args.workers,
+            progress=False,
+        )
         ours_seconds = time.perf_counter() - started
         assert not report.errors, report.errors
 
@@ -101,10 +106,14 @@ def main() -> None:
         ("old tool (1 worker, re-detect)", old_seconds, old_faces),
         (f"facegraph ({args.workers} workers, DuckDB)", ours_seconds, report.faces_added),
     ):
-        print(f"{name:<34}{photos / seconds:>10.2f}{found / seconds:>10.2f}"
-              f"{1000 * seconds / max(found, 1):>10.1f}{found:>8}")  # fmt: skip
-    print(f"ratio: facegraph is {old_seconds / ours_seconds:.2f}x the old tool's photos/s, "
-          f"finding {report.faces_added - old_faces:+d} faces")  # fmt: skip
+        print(
+            f"{name:<34}{photos / seconds:>10.2f}{found / seconds:>10.2f}"
+            f"{1000 * seconds / max(found, 1):>10.1f}{found:>8}"
+        )
+    print(
+        f"ratio: facegraph is {old_seconds / ours_seconds:.2f}x the old tool's photos/s, "
+        f"finding {report.faces_added - old_faces:+d} faces"
+    )
 
 
 if __name__ == "__main__":

@@ -29,11 +29,11 @@ os.environ["FACEGRAPH_ONNX_THREADS"] = "1"
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from facegraph import DetectionSettings, ingest  # noqa: E402
-from facegraph import faces as face_ops  # noqa: E402
-from facegraph.analysis import locate_faces  # noqa: E402
-from facegraph.encoders import DlibEncoder, OnnxEncoder  # noqa: E402
-from facegraph.mmod import MmodDetector  # noqa: E402
-from facegraph.photos import is_photo_path  # noqa: E402
+from facegraph.faces import detect as face_ops  # noqa: E402
+from facegraph.faces.encode import DlibEncoder, OnnxEncoder  # noqa: E402
+from facegraph.faces.mmod import MmodDetector  # noqa: E402
+from facegraph.ingestion.analyse import locate_faces  # noqa: E402
+from facegraph.ingestion.decode import is_photo_path  # noqa: E402
 
 
 def default_photo_dir() -> Path:
@@ -115,8 +115,10 @@ def bench_ingest(photo_dir: Path) -> None:
             report = ingest([photo_dir], library, settings=DetectionSettings(encoder=encoder))
             seconds = time.perf_counter() - started
         rates[encoder] = report.processed / seconds
-        print(f"ingest, {encoder} encoder: {report.processed} photos, {report.faces_added} faces,"
-              f" {seconds:.1f} s, {rates[encoder]:.2f} photos/s")  # fmt: skip
+        print(
+            f"ingest, {encoder} encoder: {report.processed} photos, {report.faces_added} faces,"
+            f" {seconds:.1f} s, {rates[encoder]:.2f} photos/s"
+        )
     print(f"ingest speed-up (ONNX / dlib encoder): {rates['onnx'] / rates['dlib']:.2f}x")
 
 

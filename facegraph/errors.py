@@ -1,17 +1,108 @@
-"""Exceptions a user may see; each message is a sentence they can act on."""
+"""Every exception facegraph raises on purpose; each message is a sentence a user can act on.
+
+The command line turns any `FacegraphError` into one line (``Error: ...``) and a non-zero exit;
+anything else is a bug and keeps its traceback.
+
+    FacegraphError
+    ├── LibraryError
+    │   ├── LibraryNotFoundError    no library where one was expected
+    │   ├── LibraryInUseError       another process holds the writer's lock
+    │   └── LibraryVersionError     written by a newer facegraph
+    ├── PhotoError                  one photo cannot be used (the run goes on)
+    ├── ModelError
+    │   ├── DlibFormatError         a model file is not the dlib network expected
+    │   └── EncoderUnavailable      the chosen backend cannot run here
+    ├── PeopleError
+    │   ├── PersonNotFoundError     no person with that ID
+    │   ├── FaceNotFoundError       no face with that ID
+    │   ├── NothingToUndoError      the edit log has nothing left to undo
+    │   └── EvaluationError         a truth file that cannot be scored against
+    ├── GraphEngineError            the graph engine is not installed or not known
+    ├── QueryError                  a user's SQL or Cypher failed
+    │   ├── QueryNotFoundError      no named query by that name
+    │   └── QueryParameterError     a parameter missing, unknown or of the wrong type
+    └── OutputError                 a file or folder facegraph was asked to write cannot be
+        └── ExportError             an export format or file that cannot be written
+"""
+
+from __future__ import annotations
 
 
 class FacegraphError(Exception):
     """Base class for facegraph's expected failures."""
 
 
-class LibraryInUseError(FacegraphError):
-    """Another process has the library open for writing."""
+class LibraryError(FacegraphError):
+    """Something about the library as a whole."""
 
 
-class LibraryNotFoundError(FacegraphError):
+class LibraryNotFoundError(LibraryError):
     """No library where one was expected."""
 
 
-class LibraryVersionError(FacegraphError):
+class LibraryInUseError(LibraryError):
+    """Another process has the library open for writing."""
+
+
+class LibraryVersionError(LibraryError):
     """The library was written by a newer facegraph."""
+
+
+class PhotoError(FacegraphError):
+    """A photo that cannot be used, with a one-line reason."""
+
+
+class ModelError(FacegraphError):
+    """A face model that cannot be loaded or run."""
+
+
+class DlibFormatError(ModelError, ValueError):
+    """The file is not the dlib network it was expected to be."""
+
+
+class EncoderUnavailable(ModelError, RuntimeError):
+    """The requested encoder backend cannot run here."""
+
+
+class PeopleError(FacegraphError):
+    """A people command that cannot be carried out."""
+
+
+class PersonNotFoundError(PeopleError):
+    """No person with that ID."""
+
+
+class FaceNotFoundError(PeopleError):
+    """No face with that ID."""
+
+
+class NothingToUndoError(PeopleError):
+    """The edit log has nothing left to undo."""
+
+
+class EvaluationError(PeopleError):
+    """A truth file that cannot be scored against the library."""
+
+
+class GraphEngineError(FacegraphError):
+    """The chosen graph engine is not installed or not known."""
+
+
+class QueryError(FacegraphError):
+    """A user's query failed (syntax, unknown table, a write without --write...)."""
+
+
+class QueryNotFoundError(QueryError):
+    """No named query by that name."""
+
+
+class QueryParameterError(QueryError):
+    """A parameter is missing, unknown or of the wrong type."""
+
+
+class OutputError(FacegraphError):
+    """A file or folder facegraph was asked to write cannot be written."""
+
+
+class ExportError(OutputError, ValueError):
+    """An export that cannot be written (unknown format, unusable path)."""

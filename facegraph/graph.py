@@ -24,13 +24,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from .errors import FacegraphError, LibraryInUseError
-from .library import Library
+from .errors import GraphEngineError, LibraryInUseError, QueryError
+from .library import DEFAULT_ENGINE, ENGINE_ENV, ENGINES, GRAPH_FILES, Library
 
-ENGINES = ("kuzu", "ladybug")
-DEFAULT_ENGINE = "kuzu"
-ENGINE_ENV = "FACEGRAPH_GRAPH_ENGINE"
-GRAPH_FILES = {"kuzu": "graph.kuzu", "ladybug": "graph.lbug"}
 #: bump when the schema below or the meaning of a property changes: old graphs are rebuilt
 PROJECTION_VERSION = 1
 #: above this share of changed edges, a rebuild beats applying the changes one by one
@@ -38,8 +34,7 @@ REBUILD_SHARE = 0.25
 
 SCHEMA = (
     "CREATE NODE TABLE Person(id INT64 PRIMARY KEY, name STRING, photos INT64)",
-    "CREATE NODE TABLE Image(id INT64 PRIMARY KEY, path STRING, taken_at TIMESTAMP,"
-    " people INT64)",
+    "CREATE NODE TABLE Image(id INT64 PRIMARY KEY, path STRING, taken_at TIMESTAMP, people INT64)",
     "CREATE REL TABLE APPEARS_IN(FROM Person TO Image, face_id INT64, box_left INT64,"
     " box_top INT64, box_right INT64, box_bottom INT64)",
     "CREATE NODE TABLE GraphState(key STRING PRIMARY KEY, value STRING)",
@@ -62,10 +57,6 @@ SELECT (SELECT count(*) || '/' || coalesce(bit_xor(hash(person_id, image_id, fac
     || '|' || (SELECT coalesce(bit_xor(hash(image_id, path, taken_at, people)), 0)
                FROM network_photos)
 """
-
-
-class GraphEngineError(FacegraphError):
-    """The chosen graph engine is not installed or not known."""
 
 
 @dataclass
@@ -164,8 +155,11 @@ def _graph_files(path: Path) -> list[Path]:
     """The database file and whatever the engine keeps beside it (write-ahead log...)."""
     if not path.parent.exists():
         return []
-    return [p for p in path.parent.iterdir() if p.name == path.name or
-            p.name.startswith(path.name + ".")]  # fmt: skip
+    return [
+        p
+        for p in path.parent.iterdir()
+        if p.name == path.name or p.name.startswith(path.name + ".")
+    ]
 
 
 def remove_graph(path: Path) -> None:
@@ -242,7 +236,7 @@ def _rebuild(
         graph.set_state(fingerprint)
     remove_graph(path)
     for file in _graph_files(fresh):
-        file.rename(path.with_name(path.name + file.name[len(fresh.name):]))
+        file.rename(path.with_name(path.name + file.name[len(fresh.name) :]))
     people, photos, edges = (sources[n].num_rows for n in ("Person", "Image", "APPEARS_IN"))
     return SyncReport(engine, "rebuild", people, photos, edges, added=people + photos + edges)
 
@@ -277,10 +271,11 @@ def _apply_changes(
     for name, rows in wanted.items():
         diff.register(f"wanted_{name}", rows)
         diff.register(f"held_{name}", graph.execute(_CURRENT[name]))
-    gone_edges = _column(diff, "SELECT face_id FROM held_APPEARS_IN EXCEPT"
-                               ' SELECT face_id FROM wanted_APPEARS_IN')  # fmt: skip
+    gone_edges = _column(
+        diff, "SELECT face_id FROM held_APPEARS_IN EXCEPT SELECT face_id FROM wanted_APPEARS_IN"
+    )
     new_edges = diff.sql(
-        'SELECT w.* FROM wanted_APPEARS_IN w ANTI JOIN held_APPEARS_IN h'
+        "SELECT w.* FROM wanted_APPEARS_IN w ANTI JOIN held_APPEARS_IN h"
         ' ON h.face_id = w.face_id AND h."from" = w."from" AND h."to" = w."to"'
     ).to_arrow_table()
     # an edge whose face moved to another person is deleted and created again
@@ -332,9 +327,7 @@ def _column(con: duckdb.DuckDBPyConnection, query: str) -> list:
 
 
 def _columns_differ(rows: pa.Table) -> str:
-    return " OR ".join(
-        f"w.{c} IS DISTINCT FROM h.{c}" for c in rows.column_names if c != "id"
-    )
+    return " OR ".join(f"w.{c} IS DISTINCT FROM h.{c}" for c in rows.column_names if c != "id")
 
 
 # ---------------------------------------------------------------- queries
@@ -374,10 +367,6 @@ def run_cypher(
             return graph.execute(query, parameters)
         except RuntimeError as exc:
             raise QueryError(_first_line(exc)) from None
-
-
-class QueryError(FacegraphError):
-    """A user's query failed (syntax, unknown table, a write without --write...)."""
 
 
 def _first_line(exc: Exception) -> str:

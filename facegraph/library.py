@@ -1,24 +1,34 @@
-"""Where a library lives, opening and locking it, and schema migrations.
+"""Where a library lives, opening and locking it, transactions, and schema migrations.
 
-A library is one directory holding ``facegraph.duckdb`` (the source of truth) and, later, the
-graph projection. DuckDB's own file lock keeps a second writer out; we turn its error into a
-sentence. Migrations are numbered SQL files applied in order, each in its own transaction.
+A library is one directory holding ``facegraph.duckdb`` (the source of truth) and the graph
+projection (``graph.kuzu`` or ``graph.lbug``, see `facegraph.graph`). DuckDB's own file lock keeps
+a second writer out; we turn its error into a sentence. Migrations are numbered SQL files applied
+in order, each in its own transaction. Importing this module loads no database driver.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from .errors import LibraryInUseError, LibraryNotFoundError, LibraryVersionError
+
+if TYPE_CHECKING:
+    import duckdb
 
 DEFAULT_LIBRARY = "facegraph-library"
 LIBRARY_ENV = "FACEGRAPH_LIBRARY"
 DATABASE_FILE = "facegraph.duckdb"
+#: the graph engines that can hold the projection, and the file each keeps in the library
+ENGINES: tuple[str, ...] = ("kuzu", "ladybug")
+DEFAULT_ENGINE = "kuzu"
+ENGINE_ENV = "FACEGRAPH_GRAPH_ENGINE"
+GRAPH_FILES = {"kuzu": "graph.kuzu", "ladybug": "graph.lbug"}
 
 
 def resolve_library_path(path: str | os.PathLike[str] | None = None) -> Path:
@@ -78,6 +88,10 @@ class Library:
         _check_not_newer(connection, database)
         return cls(root, connection, read_only=True)
 
+    def checkpoint(self) -> None:
+        """Write the log into the database file (a smaller file for the next reader to open)."""
+        self.connection.execute("CHECKPOINT")
+
     def close(self) -> None:
         self.connection.close()
 
@@ -89,6 +103,8 @@ class Library:
 
 
 def _connect(database: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    import duckdb
+
     try:
         return duckdb.connect(str(database), read_only=read_only)
     except duckdb.IOException as exc:
@@ -134,15 +150,44 @@ def _migrate(connection: duckdb.DuckDBPyConnection, database: Path, close: bool 
     for version, name, sql in _migrations():
         if version <= current:
             continue
-        connection.execute("BEGIN")
-        try:
+        with transaction(connection):
             connection.execute(sql)
             connection.execute(
                 "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name]
             )
-            connection.execute("COMMIT")
-        except Exception:
-            connection.execute("ROLLBACK")
-            raise
     if close:
         connection.close()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """``with transaction(con):`` commits on success and rolls back on any exception."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def rewrite_database(database: Path) -> None:
+    """Copy the database into a fresh file and put it in place of the old one.
+
+    Deleted rows can linger in a DuckDB file's free blocks; after this, nothing deleted is left
+    anywhere in the library's files (used when a person is forgotten).
+    """
+    fresh = database.with_name(database.name + ".rewrite")
+    for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    con = _connect(database, read_only=False)
+    try:
+        con.execute("CHECKPOINT")
+        name = con.execute("SELECT current_database()").fetchall()[0][0]
+        con.execute(f"ATTACH '{fresh}' AS fresh_copy")
+        con.execute(f'COPY FROM DATABASE "{name}" TO fresh_copy')
+        con.execute("DETACH fresh_copy")
+    finally:
+        con.close()
+    os.replace(fresh, database)
+    database.with_name(database.name + ".wal").unlink(missing_ok=True)

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import graph
-from .analysis import DetectionSettings
-from .clustering import ClusterParams
-from .ingest import IngestReport, ingest
+from .coappearance.export import export_network
+from .ingestion.run import IngestReport, ingest
+from .ingestion.settings import DetectionSettings
 from .library import resolve_library_path
-from .people import ClusterReport, cluster
-from .reports import export_network
+from .people.params import ClusterParams
+from .people.runs import ClusterReport, cluster_people
 
 PAGE = "network.html"
 
@@ -27,9 +27,11 @@ class RunReport:
 
     def as_dict(self) -> dict:
         return {
-            "ingest": self.ingest.as_dict(), "cluster": self.cluster.as_dict(),
-            "sync": self.sync.as_dict(), "page": self.page,
-        }  # fmt: skip
+            "ingest": self.ingest.as_dict(),
+            "cluster": self.cluster.as_dict(),
+            "sync": self.sync.as_dict(),
+            "page": self.page,
+        }
 
 
 def run(
@@ -49,9 +51,8 @@ def run(
     ingested = ingest(photo_dirs, library, settings=settings, progress=progress, on_error=on_error)
     if ingested.interrupted:
         raise KeyboardInterrupt
-    clustered = cluster(library, params)
+    clustered = cluster_people(library, params)
     synced = graph.sync(library, engine)
     page = Path(out) if out else resolve_library_path(library) / PAGE
     export_network(library, "html", page, engine=engine, colour_communities=True)
     return RunReport(ingested, clustered, synced, str(page.absolute()))
-

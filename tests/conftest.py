@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 import matplotlib
 import numpy as np
 import pytest
@@ -17,6 +20,30 @@ import skimage.data
 from PIL import Image
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def read_library(library: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The library's DuckDB file, opened read-only as a user's own SQL client would."""
+    con = duckdb.connect(str(Path(library) / "facegraph.duckdb"), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def query(library: Path, sql: str, params=()) -> list[tuple]:
+    """The rows of one SQL statement on the library's DuckDB file."""
+    with read_library(library) as con:
+        return con.execute(sql, params).fetchall()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests on ../shared/faces are `shared` and `slow`: `pytest -m "not slow"` is the fast loop."""
+    for item in items:
+        if "shared_faces" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.shared)
+            item.add_marker(pytest.mark.slow)
 
 
 def grace_hopper() -> Image.Image:

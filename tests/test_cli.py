@@ -3,7 +3,9 @@
 import csv
 import json
 
+import pytest
 from click.testing import CliRunner
+from conftest import query
 from PIL import Image
 
 from facegraph.cli import main
@@ -34,7 +36,7 @@ def test_library_from_environment(photo_dir, library, monkeypatch):
 def test_export_crops_writes_one_jpeg_per_face_with_an_index(photo_dir, library, tmp_path):
     run("ingest", photo_dir, "--library", library, "--workers", "1")
     out = tmp_path / "Faces"
-    result = run("faces", "export-crops", out, "--library", library)
+    result = run("faces", "export-crops", "-o", out, "--library", library)
     assert result.exit_code == 0 and "4 face crops" in result.output
     with open(out / "faces.csv") as handle:
         index = list(csv.DictReader(handle))
@@ -63,29 +65,69 @@ def test_every_command_documents_an_example():
 
 
 def test_detection_flags_reach_the_detector(photo_dir, library):
-    result = run("ingest", photo_dir, "--library", library, "--workers", "1", "--json",
-                 "--min-face", "5000", "--upsample", "0", "--max-side", "300")  # fmt: skip
+    result = run(
+        "ingest",
+        photo_dir,
+        "--library",
+        library,
+        "--workers",
+        "1",
+        "--json",
+        "--min-face",
+        "5000",
+        "--upsample",
+        "0",
+        "--max-side",
+        "300",
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["faces_added"] == 0  # every face is narrower than 5000 px
-    import duckdb
-
-    con = duckdb.connect(str(library / "facegraph.duckdb"), read_only=True)
-    (detection,) = con.execute("SELECT DISTINCT detection FROM images").fetchone()
-    con.close()
+    ((detection,),) = query(library, "SELECT DISTINCT detection FROM images")
     assert detection == "hog upsample=0 max_side=300 min_face=5000 jitters=1 encoder=onnx"
 
 
 def test_encoder_and_cnn_runtime_flags_are_recorded(photo_dir, library):
-    result = run("ingest", photo_dir, "--library", library, "--workers", "1", "--json",
-                 "--detector", "cnn", "--upsample", "0", "--max-side", "400",
-                 "--encoder", "dlib")  # fmt: skip
+    result = run(
+        "ingest",
+        photo_dir,
+        "--library",
+        library,
+        "--workers",
+        "1",
+        "--json",
+        "--detector",
+        "cnn",
+        "--upsample",
+        "0",
+        "--max-side",
+        "400",
+        "--encoder",
+        "dlib",
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["faces_added"] >= 3  # of the 4 faces in photo_dir
-    import duckdb
-
-    con = duckdb.connect(str(library / "facegraph.duckdb"), read_only=True)
-    (detection,) = con.execute("SELECT DISTINCT detection FROM images").fetchone()
-    con.close()
+    ((detection,),) = query(library, "SELECT DISTINCT detection FROM images")
     assert detection == "cnn(onnx) upsample=0 max_side=400 min_face=0 jitters=1 encoder=dlib"
     bad = run("ingest", photo_dir, "--library", library, "--encoder", "tensorflow")
     assert bad.exit_code == 2 and "tensorflow" in bad.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["people", "mosaic", "-o", "/dev/null/x"],
+        ["faces", "export-crops", "-o", "/dev/null/x"],
+        ["export", "html", "-o", "/dev/null/x.html"],
+        ["people", "name", "99", "Nobody"],
+        ["people", "undo"],
+    ],
+    ids=["mosaic-to-a-file", "crops-to-a-file", "export-below-a-file", "no-person", "no-undo"],
+)
+def test_user_mistakes_are_one_line_errors(args, tmp_path):
+    from facegraph.library import Library
+
+    Library.open(tmp_path / "lib", write=True).close()
+    result = run(*args, "--library", tmp_path / "lib")
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: ") and len(result.output.strip().splitlines()) == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)

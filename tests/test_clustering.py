@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from facegraph.clustering import METHODS, ClusterParams, cluster_faces, nearest_neighbours
-from facegraph.metrics import bcubed_scores, evaluate_labels, pairwise_scores
+from facegraph.people.clustering import METHODS, ClusterParams, cluster_faces, nearest_neighbours
+from facegraph.people.metrics import bcubed_scores, evaluate_labels, pairwise_scores
 
 
 def synthetic(identities=6, per_identity=8, spread=0.12, seed=0):
@@ -55,7 +55,7 @@ def test_nearest_neighbours_exact_and_approximate_agree(monkeypatch):
     encodings, _, _ = synthetic(identities=40, per_identity=30, seed=1)
     exact_d, exact_i = nearest_neighbours(encodings, 5)
     assert (exact_i != np.arange(len(encodings))[:, None]).all()  # never itself
-    monkeypatch.setattr("facegraph.clustering.EXACT_NEIGHBOURS_UP_TO", 10)
+    monkeypatch.setattr("facegraph.people.clustering.EXACT_NEIGHBOURS_UP_TO", 10)
     approx_d, approx_i = nearest_neighbours(encodings, 5)
     agreement = np.mean([len(set(a) & set(b)) / 5 for a, b in zip(exact_i, approx_i, strict=True)])
     assert agreement > 0.95

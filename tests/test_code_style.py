@@ -1,13 +1,15 @@
-"""The code base stays ruff clean."""
+"""The code base stays ruff clean: lint and format."""
 
-import shutil
 import subprocess
+import sys
 
+import pytest
 from conftest import REPO
 
 
-def test_ruff_finds_nothing():
-    ruff = shutil.which("ruff")
-    assert ruff, "ruff is part of the test dependencies"
-    done = subprocess.run([ruff, "check", str(REPO)], capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout
+@pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["lint", "format"])
+def test_ruff_finds_nothing(command):
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", *command, str(REPO)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -1,11 +1,13 @@
 """The old face-network functions, on real photos: extract, cluster, network."""
 
 import networkx as nx
+import pytest
 from conftest import astronaut, grace_hopper, side_by_side, variant
 
 import facegraph
 
 
+@pytest.mark.slow
 def test_old_functions_do_the_old_jobs(tmp_path):
     photos = tmp_path / "photos"
     photos.mkdir()
@@ -23,7 +25,7 @@ def test_old_functions_do_the_old_jobs(tmp_path):
     network = facegraph.network(str(photos), scale=10)
     assert isinstance(network, nx.Graph)
     assert network.number_of_nodes() == 2 and network.number_of_edges() == 1
-    (a, b, data), = network.edges(data=True)
+    ((a, b, data),) = network.edges(data=True)
     assert data["weight"] == 1  # one shared photo
     assert (output / "Data" / "Image_Network.html").exists()
     # a second extract finds nothing new: the library skipped its own folder and known photos

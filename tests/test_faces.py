@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from conftest import astronaut, grace_hopper, side_by_side
 
-from facegraph import faces
-from facegraph.analysis import DetectionSettings, find_faces
-from facegraph.encoders import DlibEncoder
+from facegraph.faces import detect as faces
+from facegraph.faces.encode import DlibEncoder
+from facegraph.ingestion.analyse import find_faces
+from facegraph.ingestion.settings import DetectionSettings
 
 
 @pytest.mark.parametrize("make", [grace_hopper, astronaut])

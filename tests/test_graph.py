@@ -18,13 +18,22 @@ import networkx as nx
 import pytest
 from networkx.algorithms import bipartite
 
-from facegraph import graph, querying
-from facegraph.coappearance import NetworkFilter, build_network, coappearance_network
+from facegraph import graph
+from facegraph.coappearance import queries as querying
+from facegraph.coappearance.build import build_network, coappearance_network
+from facegraph.coappearance.export import export_network
+from facegraph.coappearance.filters import NetworkFilter
+from facegraph.coappearance.stats import network_statistics
+from facegraph.errors import QueryError, QueryParameterError
 from facegraph.graph import Graph, graph_path, sync
 from facegraph.library import Library
-from facegraph.netstats import network_statistics
-from facegraph.people import forget_person, hide_person, mark_not_a_face, move_faces, name_person
-from facegraph.reports import export_network
+from facegraph.people.edits import (
+    forget_person,
+    hide_person,
+    mark_not_a_face,
+    move_faces,
+    name_person,
+)
 
 ENGINE = os.environ.get("FACEGRAPH_GRAPH_ENGINE", "kuzu")
 REPO = Path(__file__).resolve().parent.parent
@@ -146,8 +155,9 @@ def test_ego_network_query_matches_networkx(album_library):
     people = {p for _, members in album for p in members}
     projected = bipartite.weighted_projected_graph(bipartite_graph(album), people)
     for hops in (1, 2):
-        rows = querying.run_query("ego_network", {"person_id": "3", "hops": str(hops)},
-                                  library, ENGINE).to_pylist()  # fmt: skip
+        rows = querying.run_query(
+            "ego_network", {"person_id": "3", "hops": str(hops)}, library, ENGINE
+        ).to_pylist()
         expected = nx.single_source_shortest_path_length(projected, 3, cutoff=hops)
         del expected[3]
         assert {r["person_id"]: r["steps"] for r in rows} == expected
@@ -181,37 +191,47 @@ def test_parameters_are_bound_never_pasted(album_library):
     library, _ = album_library
     hostile = "img0003.jpg' OR true OR '' = '"
     assert querying.run_query("people_in_photo", {"photo": hostile}, library, ENGINE).num_rows == 0
-    with pytest.raises(querying.QueryParameterError, match="needs --param person_id"):
+    with pytest.raises(QueryParameterError, match="needs --param person_id"):
         querying.run_query("ego_network", {}, library, ENGINE)
-    with pytest.raises(querying.QueryParameterError, match="no parameter 'bogus'"):
+    with pytest.raises(QueryParameterError, match="no parameter 'bogus'"):
         querying.run_query("ego_network", {"person_id": "1", "bogus": "2"}, library, ENGINE)
-    with pytest.raises(querying.QueryParameterError, match="must be INT64"):
+    with pytest.raises(QueryParameterError, match="must be INT64"):
         querying.run_query("ego_network", {"person_id": "1; DROP TABLE Person"}, library, ENGINE)
 
 
 def test_sql_and_cypher_are_read_only_unless_asked(album_library):
     library, _ = album_library
-    with pytest.raises(graph.QueryError, match="read-only"):
+    with pytest.raises(QueryError, match="read-only"):
         querying.run_sql(library, "DELETE FROM people")
-    with pytest.raises(graph.QueryError, match="read-only"):
+    with pytest.raises(QueryError, match="read-only"):
         graph.run_cypher(library, "MATCH (p:Person) DELETE p", engine=ENGINE)
     before = graph_contents(library)
     # a write to the projection is undone by the next sync; the user's own tables survive it
-    graph.run_cypher(library, "MATCH (p:Person {id: 1}) SET p.name = 'Changed'", engine=ENGINE,
-                     write=True)  # fmt: skip
-    graph.run_cypher(library, "CREATE NODE TABLE Note(id INT64 PRIMARY KEY)", engine=ENGINE,
-                     write=True)  # fmt: skip
+    graph.run_cypher(
+        library, "MATCH (p:Person {id: 1}) SET p.name = 'Changed'", engine=ENGINE, write=True
+    )
+    graph.run_cypher(
+        library, "CREATE NODE TABLE Note(id INT64 PRIMARY KEY)", engine=ENGINE, write=True
+    )
     assert sync(library, ENGINE).mode == "incremental"
     assert graph_contents(library) == before
-    assert graph.run_cypher(library, "MATCH (n:Note) RETURN count(*) AS n", engine=ENGINE)[0][0] \
-        .as_py() == 0  # fmt: skip
-    table = querying.run_sql(library, "UPDATE people SET name = 'Ann' WHERE person_id = 2"
-                             " RETURNING person_id", write=True)  # fmt: skip
+    assert (
+        graph.run_cypher(library, "MATCH (n:Note) RETURN count(*) AS n", engine=ENGINE)[0][
+            0
+        ].as_py()
+        == 0
+    )
+    table = querying.run_sql(
+        library,
+        "UPDATE people SET name = 'Ann' WHERE person_id = 2 RETURNING person_id",
+        write=True,
+    )
     assert table.column("person_id").to_pylist() == [2]
     names = graph.run_cypher(library, "MATCH (p:Person {id: 2}) RETURN p.name", engine=ENGINE)
     assert names.column(0).to_pylist() == ["Ann"]
 
 
+@pytest.mark.slow
 def test_incremental_sync_equals_a_rebuild_after_ingests_and_edits(tmp_path):
     library = tmp_path / "library"
     write_album(library, random_album(seed=1))
@@ -255,7 +275,8 @@ def test_hidden_people_and_not_a_face_stay_out(album_library):
     hide_person(library, 1)
     with Library.open(library) as lib:
         (face_id,) = lib.connection.execute(
-            "SELECT min(face_id) FROM faces WHERE person_id = 2").fetchall()[0]
+            "SELECT min(face_id) FROM faces WHERE person_id = 2"
+        ).fetchall()[0]
     mark_not_a_face(library, [face_id])
     sync(library, ENGINE)
     people, _, edges = graph_contents(library)
@@ -275,8 +296,9 @@ def test_exports_round_trip_through_networkx(album_library, tmp_path):
         "json": lambda p: nx.node_link_graph(json.loads(p.read_text()), edges="edges"),
     }
     for fmt, read in readers.items():
-        (path,) = export_network(library, fmt, export / f"net.{fmt}",
-                                 NetworkFilter(weight="newman"), engine=ENGINE)  # fmt: skip
+        (path,) = export_network(
+            library, fmt, export / f"net.{fmt}", NetworkFilter(weight="newman"), engine=ENGINE
+        )
         back = read(path)
         assert sorted(back.nodes) == sorted(expected.nodes), fmt
         for a, c, data in expected.edges(data=True):
@@ -301,8 +323,9 @@ NAUGHTY = "<script>alert(1)</script>"
 def test_html_is_self_contained_and_escapes_names(album_library, tmp_path):
     library, _ = album_library
     name_person(library, 1, NAUGHTY)
-    (page,) = export_network(library, "html", tmp_path / "net.html", engine=ENGINE,
-                             colour_communities=True)  # fmt: skip
+    (page,) = export_network(
+        library, "html", tmp_path / "net.html", engine=ENGINE, colour_communities=True
+    )
     text = page.read_text()
     assert NAUGHTY not in text
     assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in text  # the name, as JSON data
@@ -333,15 +356,31 @@ PROBE = """<script>window.addEventListener("load", function () { setTimeout(func
 def open_in_chromium(page: Path, tmp_path: Path) -> dict:
     """Load the page offline in headless Chromium and read what vis-network drew."""
     probed = tmp_path / "probed.html"
-    probed.write_text(page.read_text().replace("</body>", PROBE.replace("<script>",
-                      "<script data-probe>") + "</body>"))  # fmt: skip
+    probed.write_text(
+        page.read_text().replace(
+            "</body>", PROBE.replace("<script>", "<script data-probe>") + "</body>"
+        )
+    )
     done = subprocess.run(
-        [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", f"--user-data-dir={tmp_path / 'chromium-profile'}",
-         "--virtual-time-budget=10000", "--dump-dom", probed.as_uri()],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'chromium-profile'}",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            probed.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     match = re.search(r'<pre id="probe">(.*?)</pre>', done.stdout)
     assert match, done.stderr[-2000:]
     return json.loads(match.group(1).replace("&quot;", '"'))
@@ -388,8 +427,10 @@ def test_network_statistics_of_a_known_network():
     assert sorted(stats["communities"]) == [[1, 2, 3], [4, 5, 6]]
     assert sorted(stats["cliques"]) == [[1, 2, 3], [4, 5, 6]]
     by_id = {p["person_id"]: p for p in stats["people"]}
-    assert by_id[3]["betweenness"] == by_id[4]["betweenness"] == max(
-        p["betweenness"] for p in stats["people"]
+    assert (
+        by_id[3]["betweenness"]
+        == by_id[4]["betweenness"]
+        == max(p["betweenness"] for p in stats["people"])
     )
     assert by_id[7]["degree"] == 0 and by_id[3]["degree"] == 3
     assert summary["average_shortest_path"] == pytest.approx(
@@ -402,10 +443,12 @@ def test_cli_queries_and_exports(album_library, tmp_path):
 
     def cli(*args):
         done = subprocess.run(
-            [sys.executable, "-m", "facegraph.cli", *args, "--library", str(library)],
-            capture_output=True, text=True, timeout=300,
+            [sys.executable, "-m", "facegraph", *args, "--library", str(library)],
+            capture_output=True,
+            text=True,
+            timeout=300,
             env={**os.environ, "FACEGRAPH_GRAPH_ENGINE": ENGINE},
-        )  # fmt: skip
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout
 
@@ -413,29 +456,89 @@ def test_cli_queries_and_exports(album_library, tmp_path):
     assert {q["name"] for q in json.loads(listed)} >= {"co_appearance", "ego_network"}
     rows = json.loads(cli("query", "strongest_ties", "-p", "limit=3", "--json"))
     assert len(rows) == 3 and rows[0]["newman"] >= rows[-1]["newman"]
-    csv_out = cli("sql", "SELECT person_id, photos FROM network_people WHERE person_id = $id",
-                  "-p", "id=2", "--csv")  # fmt: skip
+    csv_out = cli(
+        "sql",
+        "SELECT person_id, photos FROM network_people WHERE person_id = $id",
+        "-p",
+        "id=2",
+        "--csv",
+    )
     assert csv_out.splitlines()[0] == "person_id,photos"
     table = cli("cypher", "MATCH (p:Person) WHERE p.id = $id RETURN p.id AS id", "-p", "id=2")
     assert table.split() == ["id", "--", "2"]
     stats = json.loads(cli("network", "stats", "--json"))
     assert stats["summary"]["people"] == 30
-    out = cli("export", "graphml", "-o", str(tmp_path / "g.graphml"), "--person", "1", "--hops",
-              "1", "--min-weight", "2")  # fmt: skip
+    out = cli(
+        "export",
+        "graphml",
+        "-o",
+        str(tmp_path / "g.graphml"),
+        "--person",
+        "1",
+        "--hops",
+        "1",
+        "--min-weight",
+        "2",
+    )
     assert nx.read_graphml(out.strip()).number_of_nodes() >= 1
     sync_report = json.loads(cli("graph", "sync", "--rebuild", "--json"))
     assert sync_report["mode"] == "rebuild" and sync_report["engine"] == ENGINE
 
 
-@pytest.mark.skipif(ENGINE != "kuzu", reason="runs the ladybug pass itself")
-def test_ladybug_passes_the_same_tests():
-    """Kùzu and ladybug cannot share a process (their bindings clash), so the whole module runs
-    again in a child process with ladybug as the engine."""
+# ---------------------------------------------------------------- the same tests on ladybug
+
+#: every test above, run once more on ladybug (collected here, after they are all defined)
+_ENGINE_TESTS = sorted(name for name in dict(globals()) if name.startswith("test_"))
+
+
+@pytest.fixture(scope="module")
+def ladybug_outcomes(tmp_path_factory) -> dict[str, tuple[str, str]]:
+    """Kùzu and ladybug cannot share a process (their bindings clash), so this module runs
+    again in one child process with ladybug as the engine; its JUnit report gives each test's
+    outcome, which `test_on_ladybug` reports under the test's own name."""
+    import xml.etree.ElementTree as ElementTree
+
+    report = tmp_path_factory.mktemp("ladybug") / "junit.xml"
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__,
-         "-k", "not ladybug_passes"],
-        capture_output=True, text=True, timeout=900, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            __file__,
+            "-k",
+            "not test_on_ladybug",
+            f"--junitxml={report}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=REPO,
         env={**os.environ, "FACEGRAPH_GRAPH_ENGINE": "ladybug"},
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-4000:]
-    assert " passed" in done.stdout and "skipped" not in done.stdout
+    )
+    if not report.exists():
+        pytest.fail(f"the ladybug run wrote no report:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+    outcomes = {}
+    for case in ElementTree.parse(report).iter("testcase"):
+        verdict = ("passed", "")
+        for kind in ("failure", "error", "skipped"):
+            found = case.find(kind)
+            if found is not None:
+                verdict = (kind, (found.get("message") or "") + "\n" + (found.text or ""))
+                break
+        outcomes[case.get("name")] = verdict
+    return outcomes
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(ENGINE != "kuzu", reason="this is the ladybug run itself")
+@pytest.mark.parametrize("name", _ENGINE_TESTS)
+def test_on_ladybug(name, ladybug_outcomes):
+    runs = {k: v for k, v in ladybug_outcomes.items() if k == name or k.startswith(name + "[")}
+    assert runs, f"{name} did not run on ladybug"
+    for case, (outcome, detail) in runs.items():
+        if outcome == "skipped":
+            pytest.skip(f"{case} on ladybug: {detail.strip()}")
+        assert outcome == "passed", f"{case} on ladybug: {outcome}\n{detail[-3000:]}"

@@ -4,18 +4,14 @@ import os
 import shutil
 
 import duckdb
-from conftest import astronaut, grace_hopper, side_by_side, variant
+from conftest import astronaut, grace_hopper, query, side_by_side, variant
 
 from facegraph import ingest, stats
 from facegraph.library import SCHEMA_VERSION
 
 
 def rows(library, sql):
-    con = duckdb.connect(str(library / "facegraph.duckdb"), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+    return query(library, sql)
 
 
 def test_first_run_stores_every_photo_and_face(photo_dir, library):

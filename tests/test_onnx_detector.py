@@ -9,9 +9,10 @@ import pytest
 from conftest import astronaut, grace_hopper, side_by_side
 from PIL import Image
 
-from facegraph import faces
-from facegraph.analysis import DetectionSettings, find_faces
-from facegraph.mmod import Rect, mmod_detector, overlaps, pyramid_layout
+from facegraph.faces import detect as faces
+from facegraph.faces.mmod import Rect, mmod_detector, overlaps, pyramid_layout
+from facegraph.ingestion.analyse import find_faces
+from facegraph.ingestion.settings import DetectionSettings
 
 #: the shared photos are compared at this long side: dlib's CNN needs 1-14 s per full photo
 SHARED_SIDE = 640
@@ -40,6 +41,7 @@ def assert_same_faces(ours, theirs, where=""):
         assert max(iou(box, mine) for mine in ours) >= 0.95, (where, box, ours)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "make",
     [grace_hopper, astronaut, lambda: side_by_side(grace_hopper(), astronaut())],
@@ -54,6 +56,7 @@ def test_boxes_equal_dlibs_cnn_on_package_photos(make):
     assert_same_faces(onnx_cnn_boxes(gray), dlib_cnn_boxes(gray))
 
 
+@pytest.mark.slow
 def test_scores_equal_dlibs_confidences():
     pixels = np.asarray(side_by_side(grace_hopper(), astronaut()))
     model = dlib.cnn_face_detection_model_v1(

@@ -13,12 +13,13 @@ import onnx
 import pytest
 from conftest import astronaut, grace_hopper, side_by_side
 
-from facegraph import faces
-from facegraph.analysis import DetectionSettings, analyse_photos, locate_faces
-from facegraph.dlib_format import DlibFormatError
-from facegraph.dlib_onnx import CONVERTER_VERSION, face_encoder_onnx
-from facegraph.encoders import DlibEncoder, OnnxEncoder, face_encoder
-from facegraph.model_cache import converted_model
+from facegraph.errors import DlibFormatError
+from facegraph.faces import detect as faces
+from facegraph.faces.dlib_onnx import CONVERTER_VERSION, face_encoder_onnx
+from facegraph.faces.encode import DlibEncoder, OnnxEncoder, face_encoder
+from facegraph.faces.model_cache import converted_model
+from facegraph.ingestion.analyse import analyse_photos, locate_faces
+from facegraph.ingestion.settings import DetectionSettings
 
 TOLERANCE = 1e-4  # per component, the issue's bound
 
@@ -64,7 +65,7 @@ def test_jittered_encoding_is_the_mean_over_dlibs_jittered_chips(chips, tmp_path
     script = textwrap.dedent(
         f"""
         import json, sys, numpy as np
-        from facegraph.encoders import DlibEncoder, OnnxEncoder
+        from facegraph.faces.encode import DlibEncoder, OnnxEncoder
         chips = np.load({str(tmp_path / "chips.npy")!r})
         kind = sys.argv[1]
         encoder = OnnxEncoder() if kind == "onnx" else DlibEncoder()
@@ -86,8 +87,12 @@ def test_jittered_encoding_is_the_mean_over_dlibs_jittered_chips(chips, tmp_path
 
 
 def test_analysing_photos_together_gives_each_photo_its_own_faces(photo_dir):
-    paths = [str(photo_dir / "grace.jpg"), str(photo_dir / "trip" / "pair.jpg"),
-             str(photo_dir / "sky.jpg"), str(photo_dir / "trip" / "astronaut.png")]  # fmt: skip
+    paths = [
+        str(photo_dir / "grace.jpg"),
+        str(photo_dir / "trip" / "pair.jpg"),
+        str(photo_dir / "sky.jpg"),
+        str(photo_dir / "trip" / "astronaut.png"),
+    ]
     together = analyse_photos(paths, DetectionSettings())
     for path, result in zip(paths, together, strict=True):
         alone = analyse_photos([path], DetectionSettings())[0]
@@ -165,7 +170,8 @@ def refuse(*args, **kwargs):
     raise OSError("network access attempted")
 socket.socket.connect = socket.socket.connect_ex = refuse
 socket.create_connection = socket.getaddrinfo = refuse
-from facegraph.analysis import DetectionSettings, analyse_photos
+from facegraph.ingestion.analyse import analyse_photos
+from facegraph.ingestion.settings import DetectionSettings
 encoded = analyse_photos(sys.argv[1:], DetectionSettings(encoder="onnx"))
 cnn = DetectionSettings(detector="cnn", cnn_runtime="onnx", encoder="onnx", upsample=0)
 detected = analyse_photos(sys.argv[1:], cnn)
@@ -177,8 +183,11 @@ def test_conversion_and_inference_never_touch_the_network(tmp_path, photo_dir):
     env = {**os.environ, "FACEGRAPH_MODEL_CACHE": str(tmp_path / "empty-cache")}
     done = subprocess.run(
         [sys.executable, "-c", NO_NETWORK, str(photo_dir / "trip" / "pair.jpg")],
-        capture_output=True, text=True, timeout=300, env=env,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["2", "2", "0"]
     converted = sorted(p.name.split("-")[0] for p in (tmp_path / "empty-cache").glob("*.onnx"))

@@ -3,18 +3,16 @@
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
 from click.testing import CliRunner
-from conftest import astronaut, grace_hopper, side_by_side, variant
+from conftest import astronaut, grace_hopper, query, side_by_side, variant
 from PIL import Image
 
-from facegraph import ingest
-from facegraph.cli import main
-from facegraph.people import (
-    cluster,
+from facegraph import (
+    cluster_people,
     forget_person,
     hide_person,
+    ingest,
     list_people,
     merge_people,
     move_faces,
@@ -22,14 +20,7 @@ from facegraph.people import (
     reject_faces,
     undo,
 )
-
-
-def query(library, sql, params=()):
-    con = duckdb.connect(str(library / "facegraph.duckdb"), read_only=True)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
+from facegraph.cli import main
 
 
 def state(library):
@@ -67,7 +58,7 @@ def album(tmp_path):
 @pytest.fixture
 def clustered(album, library):
     ingest([album], library, workers=1)
-    report = cluster(library)
+    report = cluster_people(library)
     assert (report.mode, report.new_people, report.unassigned) == ("full", 2, 0)
     return library
 
@@ -84,7 +75,7 @@ def test_each_person_is_found_and_the_pair_photo_links_both(clustered):
 
 def test_rerun_changes_nothing(clustered):
     before = state(clustered)
-    report = cluster(clustered)
+    report = cluster_people(clustered)
     assert (report.mode, report.considered) == ("incremental", 0)
     assert state(clustered)[:2] == before[:2]
 
@@ -96,7 +87,7 @@ def test_new_photos_join_existing_people_and_touch_nothing_else(clustered, album
     variant(grace_hopper(), 99).save(album / "grace_new.jpg")
     Image.new("RGB", (300, 300), (0, 120, 0)).save(album / "lawn.jpg")
     ingest([album], clustered, workers=1)
-    report = cluster(clustered)
+    report = cluster_people(clustered)
     assert (report.mode, report.considered, report.assigned_to_existing) == ("incremental", 1, 1)
     assert person_of(clustered, "grace_new.jpg") == [grace_id]
     old_ids = [f for f, _, _ in old_faces]
@@ -129,7 +120,7 @@ def test_names_and_edits_survive_a_full_recluster(clustered):
     move_faces(clustered, [moved], grace_id)
     reject_faces(clustered, [rejected])
     for _ in range(2):
-        cluster(clustered, full=True)
+        cluster_people(clustered, full=True)
         names = {p["person_id"]: p["name"] for p in list_people(clustered)}
         assert names == {grace_id: "Grace Hopper", astro_id: "Eileen Collins"}
         assert person_of(clustered, "astro2.jpg") == [grace_id]
@@ -174,7 +165,7 @@ def test_forget_erases_every_encoding_and_crop_from_the_library_files(clustered)
     for crop in crops:
         assert crop[-300:-50] not in blob  # a slice of compressed image data is unique to it
     assert b"Zelda Quixotic-Name" not in blob
-    cluster(clustered, full=True)  # forgotten faces never come back
+    cluster_people(clustered, full=True)  # forgotten faces never come back
     assert set(person_of(clustered, "grace%.jpg")) == {None}
 
 

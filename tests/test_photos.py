@@ -7,8 +7,9 @@ import pytest
 from conftest import grace_hopper
 from PIL import Image
 
-from facegraph.analysis import DetectionSettings, analyse_photo
-from facegraph.photos import decode_photo
+from facegraph.ingestion.analyse import analyse_photo
+from facegraph.ingestion.decode import decode_photo
+from facegraph.ingestion.settings import DetectionSettings
 
 
 def save_with_exif(image: Image.Image, path, orientation=1, taken=None, make=None, model=None):

@@ -7,9 +7,8 @@ import subprocess
 import sys
 import time
 
-import duckdb
 import pytest
-from conftest import astronaut, grace_hopper, side_by_side, variant
+from conftest import astronaut, grace_hopper, query, side_by_side, variant
 
 from facegraph import Library, LibraryInUseError, ingest, stats
 
@@ -34,7 +33,7 @@ def start_ingest(folder, library):
         [
             sys.executable,
             "-m",
-            "facegraph.cli",
+            "facegraph",
             "ingest",
             str(folder),
             "--library",
@@ -42,7 +41,7 @@ def start_ingest(folder, library):
             "--workers",
             "1",
             "--progress",
-        ],  # fmt: skip
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -63,16 +62,14 @@ def wait_for_progress(process, at_least: int, timeout: float = 120) -> None:
 
 
 def faces_per_image(library):
-    con = duckdb.connect(str(library / "facegraph.duckdb"), read_only=True)
-    try:
-        return con.execute(
-            "SELECT i.path, i.face_count, count(f.face_id) FROM images i"
-            " LEFT JOIN faces f USING (image_id) GROUP BY ALL ORDER BY i.path"
-        ).fetchall()
-    finally:
-        con.close()
+    return query(
+        library,
+        "SELECT i.path, i.face_count, count(f.face_id) FROM images i"
+        " LEFT JOIN faces f USING (image_id) GROUP BY ALL ORDER BY i.path",
+    )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT])
 def test_killed_run_resumes_with_no_duplicates(many_photos, tmp_path, stop):
     library = tmp_path / "library"
@@ -110,7 +107,7 @@ def test_a_second_writer_gets_library_in_use(photo_dir, library):
             "import sys, time; from facegraph import Library;"
             f"lib = Library.open({str(library)!r}, write=True); print('open', flush=True);"
             "time.sleep(60)",
-        ],  # fmt: skip
+        ],
         stdout=subprocess.PIPE,
     )
     try:
@@ -120,9 +117,11 @@ def test_a_second_writer_gets_library_in_use(photo_dir, library):
         ):
             ingest([photo_dir], library, workers=1)
         done = subprocess.run(
-            [sys.executable, "-m", "facegraph.cli", "stats", "--library", str(library)],
-            capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
+            [sys.executable, "-m", "facegraph", "stats", "--library", str(library)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 1
         assert done.stderr.strip() == (
             f"Error: library {library} is in use by another process (PID {holder.pid}); "

@@ -7,17 +7,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pytest
+from conftest import query, read_library
 
 
 def cli_json(*args: str) -> dict:
     """Run the real `facegraph` command in a subprocess and parse its --json output."""
     done = subprocess.run(
-        [sys.executable, "-m", "facegraph.cli", *args, "--json"],
-        capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
+        [sys.executable, "-m", "facegraph", *args, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -30,11 +32,7 @@ def shared_library(shared_faces, tmp_path_factory) -> Path:
 
 
 def counts(library):
-    con = duckdb.connect(str(library / "facegraph.duckdb"), read_only=True)
-    try:
-        return dict(con.execute("SELECT path, face_count FROM images").fetchall())
-    finally:
-        con.close()
+    return dict(query(library, "SELECT path, face_count FROM images"))
 
 
 def test_every_photo_is_stored_without_errors(shared_library, shared_faces, manifest):
@@ -86,8 +84,13 @@ def clustered_shared(shared_library, tmp_path_factory) -> Path:
 
 
 def test_default_clustering_quality_on_labelled_people(clustered_shared, shared_faces):
-    scores = cli_json("evaluate", "--library", str(clustered_shared),
-                      "--truth", str(shared_faces / "MANIFEST.csv"))  # fmt: skip
+    scores = cli_json(
+        "evaluate",
+        "--library",
+        str(clustered_shared),
+        "--truth",
+        str(shared_faces / "MANIFEST.csv"),
+    )
     # measured with the default (ahc, 0.50): BCubed F 0.971, pairwise F 0.970, precision 1.0
     assert scores["rows_without_face"] == 0
     assert scores["bcubed_f"] >= 0.95 and scores["pairwise_f"] >= 0.95
@@ -96,8 +99,7 @@ def test_default_clustering_quality_on_labelled_people(clustered_shared, shared_
 
 
 def test_no_person_appears_twice_in_one_photo(clustered_shared):
-    con = duckdb.connect(str(clustered_shared / "facegraph.duckdb"), read_only=True)
-    try:
+    with read_library(clustered_shared) as con:
         twice = con.execute(
             "SELECT image_id, person_id, count(*) FROM faces WHERE person_id IS NOT NULL"
             " GROUP BY ALL HAVING count(*) > 1"
@@ -106,15 +108,12 @@ def test_no_person_appears_twice_in_one_photo(clustered_shared):
             "SELECT count(DISTINCT f.person_id) FROM faces f JOIN images i USING (image_id)"
             " WHERE i.path LIKE '%/groups/%' AND f.person_id IS NOT NULL"
         ).fetchall()[0][0]
-    finally:
-        con.close()
     assert twice == []
     assert group_people >= 3  # the group photos do hold known people (Obama, Biden, Jolie...)
 
 
 def test_obama_and_biden_are_found_together(clustered_shared, shared_faces):
-    con = duckdb.connect(str(clustered_shared / "facegraph.duckdb"), read_only=True)
-    try:
+    with read_library(clustered_shared) as con:
 
         def person(relative):
             return con.execute(
@@ -131,8 +130,6 @@ def test_obama_and_biden_are_found_together(clustered_shared, shared_faces):
                 [str(shared_faces / "groups/obama_and_biden.jpg")],
             ).fetchall()
         }
-    finally:
-        con.close()
     assert obama is not None and biden is not None and obama != biden
     assert {obama, biden} <= together
 
@@ -142,15 +139,15 @@ def test_run_builds_a_network_page_with_the_labelled_pairs(shared_faces, manifes
     says appear together (Obama and Biden)."""
     library = tmp_path / "library"
     done = subprocess.run(
-        [sys.executable, "-m", "facegraph.cli", "run", str(shared_faces), "--library",
-         str(library)],
-        capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
+        [sys.executable, "-m", "facegraph", "run", str(shared_faces), "--library", str(library)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr
     page = Path(done.stdout.strip().splitlines()[-1])
     assert page == library / "network.html" and page.exists()
-    con = duckdb.connect(str(library / "facegraph.duckdb"), read_only=True)
-    try:
+    with read_library(library) as con:
 
         def person_of_identity(identity):  # the person most of their portraits went to
             return con.execute(
@@ -165,8 +162,6 @@ def test_run_builds_a_network_page_with_the_labelled_pairs(shared_faces, manifes
             members = [m for m in row["members"].split(";") if m]
             if len(members) >= 2:
                 pairs.append(tuple(person_of_identity(m) for m in members[:2]))
-    finally:
-        con.close()
     assert pairs, "the manifest labels at least one group photo with two people"
     text = page.read_text()
     edges = json.loads(text.split("edges = new vis.DataSet(", 1)[1].split(");", 1)[0])
@@ -178,14 +173,11 @@ def test_run_builds_a_network_page_with_the_labelled_pairs(shared_faces, manifes
 
 def faces_by_box(library) -> dict[tuple, tuple]:
     """Every face keyed by photo and box: (encoding, person)."""
-    con = duckdb.connect(str(library / "facegraph.duckdb"), read_only=True)
-    try:
+    with read_library(library) as con:
         rows = con.execute(
             "SELECT i.path, f.box_left, f.box_top, f.box_right, f.box_bottom, f.encoding,"
             " f.person_id FROM faces f JOIN images i USING (image_id)"
         ).fetchall()
-    finally:
-        con.close()
     return {tuple(r[:5]): (np.array(r[5], dtype=np.float32), r[6]) for r in rows}
 
 

@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-
-class DlibFormatError(ValueError):
-    """The file is not the dlib network it was expected to be."""
+from ..errors import DlibFormatError
 
 
 class Reader:

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 from typing import Any
 
 import networkx as nx
+
+from .build import coappearance_network
+from .filters import NetworkFilter
 
 #: above this many people, shortest paths and betweenness are estimated from a sample
 EXACT_UP_TO = 2000
@@ -76,9 +80,11 @@ def network_statistics(network: nx.Graph, seed: int = 0) -> dict[str, Any]:
             assortativity = nx.degree_assortativity_coefficient(tied)
     degree = nx.degree_centrality(tied) if tied.number_of_nodes() > 1 else {}
     eigenvector = _eigenvector(tied) if tied.number_of_nodes() else {}
-    betweenness = nx.betweenness_centrality(
-        tied, k=SAMPLE_SOURCES if sampled else None, seed=seed
-    ) if tied.number_of_nodes() else {}  # fmt: skip
+    betweenness = (
+        nx.betweenness_centrality(tied, k=SAMPLE_SOURCES if sampled else None, seed=seed)
+        if tied.number_of_nodes()
+        else {}
+    )
     summary = {
         "people": network.number_of_nodes(),
         "ties": network.number_of_edges(),
@@ -90,25 +96,27 @@ def network_statistics(network: nx.Graph, seed: int = 0) -> dict[str, Any]:
         "degree_assortativity": _number(assortativity) if assortativity is not None else None,
         "average_shortest_path": _number(path_length),
         "communities": len(groups),
-        "modularity": _number(
-            nx.community.modularity(tied, groups.values(), weight="weight")
-        ) if tied.number_of_edges() else None,  # fmt: skip
+        "modularity": _number(nx.community.modularity(tied, groups.values(), weight="weight"))
+        if tied.number_of_edges()
+        else None,
         "sampled": sampled,
     }
     people = []
     for node in sorted(network.nodes, key=lambda n: (-network.degree(n, weight="weight"), n)):
         data = network.nodes[node]
-        people.append({
-            "person_id": node,
-            "name": data.get("name", ""),
-            "photos": data.get("photos", 0),
-            "degree": network.degree(node),
-            "weighted_degree": _number(network.degree(node, weight="weight")),
-            "degree_centrality": _number(degree.get(node, 0.0)),
-            "eigenvector": _number(eigenvector.get(node, 0.0)),
-            "betweenness": _number(betweenness.get(node, 0.0)),
-            "community": community_of.get(node),
-        })  # fmt: skip
+        people.append(
+            {
+                "person_id": node,
+                "name": data.get("name", ""),
+                "photos": data.get("photos", 0),
+                "degree": network.degree(node),
+                "weighted_degree": _number(network.degree(node, weight="weight")),
+                "degree_centrality": _number(degree.get(node, 0.0)),
+                "eigenvector": _number(eigenvector.get(node, 0.0)),
+                "betweenness": _number(betweenness.get(node, 0.0)),
+                "community": community_of.get(node),
+            }
+        )
     cliques = sorted(
         (sorted(c) for c in nx.find_cliques(tied) if len(c) >= 3), key=lambda c: (-len(c), c)
     )[:MAX_CLIQUES]
@@ -118,3 +126,14 @@ def network_statistics(network: nx.Graph, seed: int = 0) -> dict[str, Any]:
         "communities": [sorted(groups[n]) for n in sorted(groups)],
         "cliques": cliques,
     }
+
+
+def network_stats(
+    library: str | os.PathLike[str] | None = None,
+    filters: NetworkFilter | None = None,
+    *,
+    engine: str | None = None,
+) -> dict[str, Any]:
+    """Components, density, clustering, assortativity, path length, centralities, Louvain
+    communities and maximal cliques of the (filtered) network."""
+    return network_statistics(coappearance_network(library, filters, engine))

@@ -13,40 +13,40 @@ own in ``<library>/queries/``, and ``$FACEGRAPH_QUERIES`` may name one more fold
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from . import graph
-from .errors import FacegraphError
-from .library import Library, resolve_library_path
+from .. import graph
+from ..errors import QueryError, QueryNotFoundError, QueryParameterError
+from ..library import Library, resolve_library_path
 
 QUERIES_ENV = "FACEGRAPH_QUERIES"
 LANGUAGES = {".sql": "sql", ".cypher": "cypher"}
 
 _PARAM = re.compile(r":param\s+(\w+)\s+(\w+)(?:\s*=\s*(\S+))?\s*(.*)")
 _TYPES = {
-    "int": int, "int64": int, "bigint": int, "integer": int,
-    "float": float, "double": float,
-    "string": str, "varchar": str, "text": str,
-    "timestamp": datetime, "date": date,
-    "bool": bool, "boolean": bool,
-}  # fmt: skip
-
-
-class QueryNotFoundError(FacegraphError):
-    """No named query by that name."""
-
-
-class QueryParameterError(FacegraphError):
-    """A parameter is missing, unknown or of the wrong type."""
+    "int": int,
+    "int64": int,
+    "bigint": int,
+    "integer": int,
+    "float": float,
+    "double": float,
+    "string": str,
+    "varchar": str,
+    "text": str,
+    "timestamp": datetime,
+    "date": date,
+    "bool": bool,
+    "boolean": bool,
+}
 
 
 @dataclass(frozen=True)
@@ -69,10 +69,12 @@ class NamedQuery:
 
     def as_dict(self) -> dict:
         return {
-            "name": self.name, "language": self.language, "description": self.description,
+            "name": self.name,
+            "language": self.language,
+            "description": self.description,
             "path": self.path,
             "params": [p.__dict__ for p in self.params],
-        }  # fmt: skip
+        }
 
 
 def parse_query(path: Path, text: str) -> NamedQuery:
@@ -98,12 +100,22 @@ def parse_query(path: Path, text: str) -> NamedQuery:
 
 
 def _builtin_folder() -> Path:
-    # a source checkout (or editable install) reads queries/ beside the package; a wheel
-    # carries a copy inside the package
-    beside = Path(__file__).resolve().parent.parent / "queries"
-    if beside.is_dir():
-        return beside
-    return Path(str(resources.files("facegraph") / "queries"))
+    """The queries shipped with facegraph: the package data ``facegraph.queries``.
+
+    pyproject maps the repository's top-level ``queries/`` to that package, so wheels carry it
+    inside facegraph. Only a source checkout run without installing finds no such package and
+    reads ``queries/`` beside ``facegraph/`` (checked by its ``pyproject.toml``): never a bare
+    ``queries`` folder or package, which another distribution may install.
+    """
+    try:  # a namespace package (data only): its folder is its one path entry
+        return Path(next(iter(importlib.import_module("facegraph.queries").__path__)))
+    except ModuleNotFoundError:
+        checkout = Path(__file__).resolve().parents[2]
+        if (checkout / "pyproject.toml").is_file() and (checkout / "queries").is_dir():
+            return checkout / "queries"
+        raise QueryNotFoundError(
+            "facegraph's own queries are missing from this installation; reinstall facegraph"
+        ) from None
 
 
 def query_folders(library: str | os.PathLike[str] | None = None) -> list[Path]:
@@ -198,7 +210,7 @@ def run_sql(
             relation = lib.connection.sql(query, params=parameters or None)
             table = relation.to_arrow_table() if relation is not None else pa.table({})
         except duckdb.Error as exc:
-            raise graph.QueryError(str(exc).strip().splitlines()[0]) from None
+            raise QueryError(str(exc).strip().splitlines()[0]) from None
         if write:
             graph.refresh_existing(lib)
         return table

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import FacegraphError
-from .library import Library
+from ..errors import EvaluationError
+from ..library import Library
+from . import store as ps
 from .metrics import evaluate_labels
 
 
@@ -23,7 +24,7 @@ def read_truth(truth_csv: str | os.PathLike[str]) -> list[tuple[str, str, tuple 
     with open(truth_csv, newline="") as handle:
         reader = csv.DictReader(handle)
         if not reader.fieldnames or not {"path", "identity"} <= set(reader.fieldnames):
-            raise FacegraphError(f"{truth_csv}: needs the columns path,identity")
+            raise EvaluationError(f"{truth_csv}: needs the columns path,identity")
         rows = []
         for row in reader:
             if not (row.get("identity") or "").strip():
@@ -49,11 +50,7 @@ def labelled_faces(
     con, truth: list[tuple[str, str, tuple | None]]
 ) -> tuple[list[int], list[str], int]:
     """Face IDs and identities for the truth rows; also how many rows found no face."""
-    rows = con.execute(
-        "SELECT i.path, f.face_id, f.box_left, f.box_top, f.box_right, f.box_bottom"
-        " FROM faces f JOIN images i USING (image_id)"
-        " WHERE NOT f.not_a_face AND NOT f.forgotten"
-    ).fetchall()
+    rows = ps.face_boxes(con)
     by_path: dict[str, list] = {}
     for path, face_id, *box in rows:
         by_path.setdefault(path, []).append((face_id, tuple(box)))
@@ -65,8 +62,9 @@ def labelled_faces(
             best = max(scored, default=(0.0, None))
             face = best[1] if best[0] >= 0.3 else None
         else:  # the photo's largest face is meant
-            face = max(candidates, key=lambda c: (c[1][2] - c[1][0]) * (c[1][3] - c[1][1]),
-                       default=(None,))[0]  # fmt: skip
+            face = max(
+                candidates, key=lambda c: (c[1][2] - c[1][0]) * (c[1][3] - c[1][1]), default=(None,)
+            )[0]
         if face is None:
             missing += 1
             continue
@@ -81,13 +79,7 @@ def evaluate(library: str | os.PathLike[str] | None, truth_csv: str | os.PathLik
     with Library.open(library) as lib:
         con = lib.connection
         face_ids, identities, missing = labelled_faces(con, truth)
-        people = dict(
-            con.execute(
-                "SELECT face_id, coalesce(person_id, -1) FROM faces"
-                " WHERE face_id IN (SELECT unnest(?))",
-                [face_ids],
-            ).fetchall()
-        )
+        people = ps.people_of_faces(con, face_ids)
     predicted = np.array([people[f] for f in face_ids], dtype=np.int64)
     scores = evaluate_labels(np.array(identities), predicted)
     scores["truth_rows"] = len(truth)

@@ -17,11 +17,14 @@ from dataclasses import asdict, dataclass, field
 
 from tqdm import tqdm
 
-from . import faces as face_ops
-from . import graph, store
-from .analysis import DetectionSettings, PhotoResult, analyse_photos, hash_file
-from .library import Library
-from .scan import plan_ingest, walk_photos
+from .. import graph
+from ..faces import detect as face_ops
+from ..library import Library, transaction
+from . import store
+from .analyse import analyse_photos
+from .records import PhotoResult
+from .scan import hash_file, plan_ingest, walk_photos
+from .settings import DetectionSettings
 
 
 @dataclass
@@ -141,7 +144,7 @@ def ingest(
             len(plan.moves),
             len(plan.vanished),
         )
-        with store.transaction(con):
+        with transaction(con):
             store.record_moves(con, plan.moves)
             store.record_touched(con, plan.touched)
             store.set_missing(con, plan.reappeared, missing=False)
@@ -193,7 +196,7 @@ def ingest(
             results.close()  # stops the worker pool
             bar.close()
             flush()
-        con.execute("CHECKPOINT")
+        lib.checkpoint()
         graph.refresh_existing(lib)
     report.seconds = time.monotonic() - started
     return report

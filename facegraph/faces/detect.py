@@ -4,7 +4,7 @@ These are the calls the `face_recognition` library makes (``face_locations``, th
 ``face_landmarks`` model and ``face_encodings``), made on dlib directly so that neither the
 `face_recognition` package nor its `pkg_resources`-based model package is needed. With the dlib
 encoder the encodings are identical to ``face_recognition.face_encodings``; the ONNX encoder
-(`encoders`) runs the same network and weights and agrees with it to about 1e-6.
+(`encode`) runs the same network and weights and agrees with it to about 1e-6.
 
 No database, no files: arrays in, arrays out. Models load on first use, once per process.
 """
@@ -14,22 +14,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
 
 import dlib
 import face_recognition_models
 import numpy as np
 
-from .encoders import CHIP_PADDING, CHIP_SIZE, EncoderChoice, face_encoder, onnx_threads
+from .encode import CHIP_PADDING, CHIP_SIZE, face_encoder, onnx_threads
 from .mmod import MmodDetector, mmod_detector
+from .options import DETECTORS, Detector, EncoderChoice, Runtime
 
 log = logging.getLogger(__name__)
-
-Detector = Literal["hog", "cnn"]
-DETECTORS: tuple[str, ...] = ("hog", "cnn")
-#: where a converted dlib network runs: ``auto`` is ONNX Runtime when it loads, else dlib
-Runtime = Literal["auto", "onnx", "dlib"]
-RUNTIMES: tuple[str, ...] = ("auto", "onnx", "dlib")
 
 
 @dataclass(frozen=True)

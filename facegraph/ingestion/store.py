@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
-from .analysis import PhotoResult
-
-
-@dataclass(frozen=True)
-class KnownImage:
-    image_id: int
-    path: str
-    size_bytes: int
-    mtime_ns: int
-    status: str
-    content_hash: str | None
-    missing: bool
+from ..library import transaction
+from .records import KnownImage, PhotoResult
 
 
 def known_images(con: duckdb.DuckDBPyConnection) -> dict[str, KnownImage]:
@@ -31,23 +18,6 @@ def known_images(con: duckdb.DuckDBPyConnection) -> dict[str, KnownImage]:
         " missing_since IS NOT NULL FROM images"
     ).fetchall()
     return {row[1]: KnownImage(*row) for row in rows}
-
-
-class _Transaction:
-    def __init__(self, con: duckdb.DuckDBPyConnection):
-        self.con = con
-
-    def __enter__(self) -> duckdb.DuckDBPyConnection:
-        self.con.execute("BEGIN TRANSACTION")
-        return self.con
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        self.con.execute("ROLLBACK" if exc_type else "COMMIT")
-
-
-def transaction(con: duckdb.DuckDBPyConnection) -> _Transaction:
-    """``with transaction(con):`` commits on success and rolls back on any exception."""
-    return _Transaction(con)
 
 
 def record_moves(
@@ -108,9 +78,15 @@ def write_results(
     if not results:
         return
     face_rows: dict[str, list] = {
-        "image_id": [], "face_index": [], "box_left": [], "box_top": [], "box_right": [],
-        "box_bottom": [], "detector_score": [], "crop_jpeg": [],
-    }  # fmt: skip
+        "image_id": [],
+        "face_index": [],
+        "box_left": [],
+        "box_top": [],
+        "box_right": [],
+        "box_bottom": [],
+        "detector_score": [],
+        "crop_jpeg": [],
+    }
     landmarks, encodings = [], []
     with transaction(con):
         for result in results:
@@ -131,7 +107,7 @@ def write_results(
                     result.error,
                     len(result.faces),
                     detection,
-                ],  # fmt: skip
+                ],
             ).fetchall()[0][0]
             con.execute("DELETE FROM faces WHERE image_id = ?", [image_id])
             for index, face in enumerate(result.faces):
@@ -210,25 +186,3 @@ def iter_face_crops(
         for face_id, path, left, top, right, bottom, crop in rows:
             yield face_id, path, (left, top, right, bottom), crop
         last = rows[-1][0]
-
-
-def rewrite_database(database: Path) -> None:
-    """Copy the database into a fresh file and put it in place of the old one.
-
-    Deleted rows can linger in a DuckDB file's free blocks; after this, nothing deleted is left
-    anywhere in the library's files (used when a person is forgotten).
-    """
-    fresh = database.with_name(database.name + ".rewrite")
-    for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
-        leftover.unlink(missing_ok=True)
-    con = duckdb.connect(str(database))
-    try:
-        con.execute("CHECKPOINT")
-        name = con.execute("SELECT current_database()").fetchall()[0][0]
-        con.execute(f"ATTACH '{fresh}' AS fresh_copy")
-        con.execute(f'COPY FROM DATABASE "{name}" TO fresh_copy')
-        con.execute("DETACH fresh_copy")
-    finally:
-        con.close()
-    os.replace(fresh, database)
-    database.with_name(database.name + ".wal").unlink(missing_ok=True)

@@ -3,7 +3,7 @@
 Both backends run dlib's ``dlib_face_recognition_resnet_model_v1`` network with its own weights;
 the ONNX graph is converted from the ``.dat`` file by `dlib_onnx` and cached by `model_cache`. The
 ONNX backend is the same network computed by a faster runtime (encodings agree with dlib's to
-about 1e-6). Chips come from `faces.face_chips` (dlib's ``get_face_chip``, 25 % padding), as in
+about 1e-6). Chips come from `detect.face_chips` (dlib's ``get_face_chip``, 25 % padding), as in
 dlib's ``compute_face_descriptor``.
 
 ``jitters`` keeps dlib's meaning: with N > 1 the encoding is the mean over N copies of the chip
@@ -15,20 +15,17 @@ from __future__ import annotations
 import logging
 import os
 from functools import cache
-from typing import Literal, Protocol
+from typing import Protocol
 
 import numpy as np
 
+from ..errors import EncoderUnavailable
+from .options import ENCODERS, EncoderChoice
+
 log = logging.getLogger(__name__)
 
-EncoderChoice = Literal["auto", "onnx", "dlib"]
-ENCODERS: tuple[str, ...] = ("auto", "onnx", "dlib")
 CHIP_SIZE = 150
 CHIP_PADDING = 0.25
-
-
-class EncoderUnavailable(RuntimeError):
-    """The requested encoder backend cannot run here."""
 
 
 class FaceEncoder(Protocol):

@@ -18,6 +18,9 @@ from datetime import datetime
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from ..errors import PhotoError
+from .settings import DEFAULT_MAX_PIXELS
+
 try:  # HEIC/HEIF where the optional pillow-heif is installed
     from pillow_heif import register_heif_opener
 
@@ -30,8 +33,6 @@ PHOTO_EXTENSIONS: frozenset[str] = frozenset(
     {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".bmp"}
     | ({".heic", ".heif"} if HEIF_SUPPORTED else set())
 )
-#: Pillow's own decompression-bomb limit; larger images are refused before decoding.
-DEFAULT_MAX_PIXELS = 2 * 89_478_485
 
 _EXIF_IFD = 0x8769
 _TAG_ORIENTATION = 0x0112
@@ -41,10 +42,6 @@ _TAG_DATETIME = 0x0132
 _TAG_DATETIME_ORIGINAL = 0x9003
 _TAG_DATETIME_DIGITIZED = 0x9004
 _SIXTEEN_BIT_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
-
-
-class PhotoError(Exception):
-    """A photo that cannot be used, with a one-line reason."""
 
 
 @dataclass

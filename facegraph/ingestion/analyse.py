@@ -6,107 +6,17 @@ becomes ``status="error"`` with a one-line reason, never an exception.
 
 from __future__ import annotations
 
-import hashlib
-import os
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import dataclass
 
 import numpy as np
 
-from . import faces as face_ops
-from .encoders import EncoderChoice, face_encoder, resolve_encoder
-from .photos import (
-    DEFAULT_MAX_PIXELS,
-    PhotoError,
-    crop_jpeg,
-    decode_photo,
-    read_bytes,
-    resize_long_side,
-)
-
-
-@dataclass(frozen=True)
-class DetectionSettings:
-    """How faces are found.
-
-    Every photo is searched at the scale the old tool used: resized so its long side is
-    ``max_side`` and enlarged ``2**upsample`` times (2160 px with the defaults, where HOG finds
-    faces down to 80 px, i.e. 40 px at 1080 px). Photos larger than that are decoded straight to
-    that size (more real detail than dlib's own upsampling, and JPEGs decode faster reduced);
-    small photos are enlarged for the search at most ``2**(upsample + 1)`` times, so faces of
-    about 20 original pixels are the smallest found. Landmarks and encodings are always computed
-    on pixels that were never enlarged.
-    """
-
-    detector: face_ops.Detector = "hog"
-    upsample: int = 1
-    max_side: int = 1080
-    #: faces narrower than this many pixels of the original photo are dropped
-    min_face: int = 0
-    jitters: int = 1
-    max_pixels: int = DEFAULT_MAX_PIXELS
-    #: ``auto`` (ONNX Runtime when it can run, else dlib), ``onnx`` or ``dlib``
-    encoder: EncoderChoice = "auto"
-    #: where ``detector="cnn"`` runs, chosen as `encoder` is
-    cnn_runtime: face_ops.Runtime = "auto"
-
-    def describe(self) -> str:
-        detector = self.detector
-        if detector == "cnn":
-            detector += f"({self.cnn_runtime})"
-        return (
-            f"{detector} upsample={self.upsample} max_side={self.max_side} "
-            f"min_face={self.min_face} jitters={self.jitters} encoder={self.encoder}"
-        )
-
-    def resolved(self) -> DetectionSettings:
-        """These settings with each ``auto`` replaced by the backend that runs here."""
-        encoder = resolve_encoder(self.encoder)
-        runtime = self.cnn_runtime
-        if self.detector == "cnn":
-            runtime = face_ops.cnn_detector_runtime(runtime)
-        return replace(self, encoder=encoder, cnn_runtime=runtime)  # type: ignore[arg-type]
-
-
-@dataclass
-class FaceRecord:
-    """A face in the coordinates of the upright original photo."""
-
-    box: tuple[int, int, int, int]  # left, top, right, bottom
-    score: float | None
-    landmarks: np.ndarray  # (5, 2) float32, x/y
-    encoding: np.ndarray  # (128,) float32
-    crop_jpeg: bytes
-
-
-@dataclass
-class PhotoResult:
-    path: str
-    size_bytes: int
-    mtime_ns: int
-    status: str  # "ok", "no_faces" or "error"
-    error: str | None = None
-    content_hash: str | None = None
-    width: int | None = None
-    height: int | None = None
-    orientation: int | None = None
-    taken_at: datetime | None = None
-    camera_make: str | None = None
-    camera_model: str | None = None
-    faces: list[FaceRecord] = field(default_factory=list)
-
-
-def content_hash(data: bytes) -> str:
-    """Fingerprint of a file's bytes, used to recognise moved and renamed photos."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
-def hash_file(path: str) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+from ..errors import PhotoError
+from ..faces import detect as face_ops
+from ..faces.encode import face_encoder
+from .decode import crop_jpeg, decode_photo, read_bytes, resize_long_side
+from .records import FaceRecord, PhotoResult
+from .scan import content_hash, file_stamp
+from .settings import DetectionSettings
 
 
 def locate_faces(pixels: np.ndarray, settings: DetectionSettings, original_width: int):
@@ -139,17 +49,6 @@ def find_faces(pixels: np.ndarray, settings: DetectionSettings, original_width: 
     boxes, shapes = locate_faces(pixels, settings, original_width)
     chips = face_ops.face_chips(pixels, shapes)
     return boxes, shapes, face_encoder(settings.encoder).encode(chips, settings.jitters)
-
-
-def file_stamp(path: str) -> tuple[int, int] | None:
-    """``(size, mtime_ns)`` of the file, or of the link itself when it is broken."""
-    for stat_function in (os.stat, os.lstat):
-        try:
-            stat = stat_function(path)
-            return stat.st_size, stat.st_mtime_ns
-        except OSError:
-            continue
-    return None
 
 
 @dataclass

@@ -23,18 +23,28 @@ from pathlib import Path
 import networkx as nx
 from PIL import Image
 
+from ..errors import ExportError
+from ..people.read import representative_crops
+from .build import coappearance_network
+from .filters import NetworkFilter
+from .stats import communities
+
 FORMATS = ("html", "gexf", "graphml", "csv", "json")
 #: above this many people the page gets a precomputed layout instead of live physics
 PHYSICS_UP_TO = 300
 THUMBNAIL = 96
 PALETTE = (
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
-)  # fmt: skip
-
-
-class ExportError(ValueError):
-    pass
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+)
 
 
 def write_network(
@@ -127,24 +137,35 @@ def write_html(
     positions = nx.spring_layout(network, seed=0, weight=None) if large else {}
     scale = 40 * math.sqrt(max(network.number_of_nodes(), 1))
     for node, data in network.nodes(data=True):
-        style = {"shape": "circularImage", "image": _thumbnail(crops[node])} if node in crops \
-            else {"shape": "dot"}  # fmt: skip
+        style = (
+            {"shape": "circularImage", "image": _thumbnail(crops[node])}
+            if node in crops
+            else {"shape": "dot"}
+        )
         if "community" in data:
             style["color"] = PALETTE[data["community"] % len(PALETTE)]
         if large:
             x, y = positions[node]
             style.update(x=float(x * scale), y=float(y * scale), physics=False)
         page.add_node(
-            node, label=data["label"], title=_tooltip(node, data),
-            size=node_scale * (16 + 8 * math.log2(1 + data["photos"])), borderWidth=3, **style,
-        )  # fmt: skip
+            node,
+            label=data["label"],
+            title=_tooltip(node, data),
+            size=node_scale * (16 + 8 * math.log2(1 + data["photos"])),
+            borderWidth=3,
+            **style,
+        )
     for a, b, data in network.edges(data=True):
         shared = data["photos"]
-        page.edges.append({  # appended directly: add_edge scans every edge for duplicates
-            "from": a, "to": b, "value": data["weight"],
-            "title": f"{shared} shared photo{'s' if shared != 1 else ''}"
-                     f" (weight {data['weight']:.3g})",
-        })  # fmt: skip
+        page.edges.append(
+            {  # appended directly: add_edge scans every edge for duplicates
+                "from": a,
+                "to": b,
+                "value": data["weight"],
+                "title": f"{shared} shared photo{'s' if shared != 1 else ''}"
+                f" (weight {data['weight']:.3g})",
+            }
+        )
     if large:
         page.toggle_physics(False)
     else:
@@ -152,3 +173,22 @@ def write_html(
     document = _EXTERNAL.sub("", page.generate_html())
     document = document.replace("<head>", f"<head>\n<title>{html.escape(title)}</title>{_STYLE}", 1)
     out.write_text(document, "utf-8")
+
+
+def export_network(
+    library: str | os.PathLike[str] | None,
+    fmt: str,
+    out: str | os.PathLike[str],
+    filters: NetworkFilter | None = None,
+    *,
+    engine: str | None = None,
+    colour_communities: bool = False,
+    node_scale: float = 1.0,
+) -> list[Path]:
+    """Write the (filtered) co-appearance network as html, gexf, graphml, csv or json."""
+    network = coappearance_network(library, filters, engine)
+    if colour_communities:
+        for node, number in communities(network).items():
+            network.nodes[node]["community"] = number
+    crops = representative_crops(library, list(network.nodes)) if fmt == "html" else None
+    return write_network(network, fmt, out, crops, node_scale=node_scale)

@@ -6,8 +6,8 @@ import csv
 import os
 from pathlib import Path
 
+from ..library import Library
 from . import store
-from .library import Library
 
 INDEX_FILE = "faces.csv"
 

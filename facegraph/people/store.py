@@ -10,6 +10,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from ..errors import PersonNotFoundError
+
 
 @dataclass
 class FaceSet:
@@ -26,9 +28,12 @@ class FaceSet:
 
     def subset(self, mask: np.ndarray) -> FaceSet:
         return FaceSet(
-            self.face_ids[mask], self.image_ids[mask], self.person_ids[mask],
-            self.by_user[mask], self.encodings[mask],
-        )  # fmt: skip
+            self.face_ids[mask],
+            self.image_ids[mask],
+            self.person_ids[mask],
+            self.by_user[mask],
+            self.encodings[mask],
+        )
 
 
 def clusterable_faces(con: duckdb.DuckDBPyConnection) -> FaceSet:
@@ -38,19 +43,21 @@ def clusterable_faces(con: duckdb.DuckDBPyConnection) -> FaceSet:
         " coalesce(assigned_by = 'user', false) AS by_user, encoding FROM faces"
         " WHERE NOT not_a_face AND NOT forgotten AND encoding IS NOT NULL ORDER BY face_id"
     ).to_arrow_table()
-    column = table.column("encoding").combine_chunks()
-    encodings = (
-        column.values.to_numpy().reshape(-1, 128)
-        if len(column)
-        else np.empty((0, 128), dtype=np.float32)
-    )
     return FaceSet(
         table.column("face_id").to_numpy(),
         table.column("image_id").to_numpy(),
         table.column("person_id").to_numpy(),
         table.column("by_user").to_numpy(zero_copy_only=False).astype(bool),
-        np.ascontiguousarray(encodings, dtype=np.float32),
+        encodings_of(table),
     )
+
+
+def encodings_of(table: pa.Table) -> np.ndarray:
+    """The ``encoding`` column of a query result as an ``(n, 128)`` float32 array."""
+    column = table.column("encoding").combine_chunks()
+    if not len(column):
+        return np.empty((0, 128), dtype=np.float32)
+    return np.ascontiguousarray(column.values.to_numpy().reshape(-1, 128), dtype=np.float32)
 
 
 def rejections(con: duckdb.DuckDBPyConnection) -> set[tuple[int, int]]:
@@ -110,6 +117,11 @@ def person_exists(con: duckdb.DuckDBPyConnection, person_id: int) -> bool:
     return bool(
         con.execute("SELECT count(*) FROM people WHERE person_id = ?", [person_id]).fetchall()[0][0]
     )
+
+
+def require_person(con: duckdb.DuckDBPyConnection, person_id: int) -> None:
+    if not person_exists(con, person_id):
+        raise PersonNotFoundError(f"no person {person_id}; 'facegraph people list' shows them")
 
 
 def faces_of(con: duckdb.DuckDBPyConnection, person_ids: Iterable[int]) -> list[int]:
@@ -178,9 +190,8 @@ def assigned_encodings(
         " AND encoding IS NOT NULL AND NOT not_a_face ORDER BY person_id, face_id",
         params=params,
     ).to_arrow_table()
-    column = table.column("encoding").combine_chunks()
-    encodings = column.values.to_numpy().reshape(-1, 128) if len(column) else np.empty((0, 128))
-    return table.column("face_id").to_numpy(), table.column("person_id").to_numpy(), encodings
+    face_ids, person_ids = table.column("face_id").to_numpy(), table.column("person_id").to_numpy()
+    return face_ids, person_ids, encodings_of(table)
 
 
 def crops_by_face(con: duckdb.DuckDBPyConnection, face_ids: Sequence[int]) -> dict[int, bytes]:
@@ -281,3 +292,84 @@ def edit_log(con: duckdb.DuckDBPyConnection, limit: int = 50) -> list[dict]:
     ).fetchall()
     keys = ("edit_id", "edited_at", "action", "detail", "undone", "undoable")
     return [{**dict(zip(keys, row, strict=True)), "detail": json.loads(row[3])} for row in rows]
+
+
+# ---------------------------------------------------------------- corrections
+
+
+def set_name(con: duckdb.DuckDBPyConnection, person_id: int, name: str | None) -> None:
+    con.execute("UPDATE people SET name = ? WHERE person_id = ?", [name, person_id])
+
+
+def set_hidden(con: duckdb.DuckDBPyConnection, person_id: int, hidden: bool) -> None:
+    con.execute("UPDATE people SET hidden = ? WHERE person_id = ?", [hidden, person_id])
+
+
+def delete_people(con: duckdb.DuckDBPyConnection, person_ids: Sequence[int]) -> None:
+    """Remove people (whose faces have already gone elsewhere) and what was rejected for them."""
+    con.execute("DELETE FROM face_rejections WHERE person_id IN (SELECT unnest(?))", [person_ids])
+    con.execute("DELETE FROM people WHERE person_id IN (SELECT unnest(?))", [person_ids])
+
+
+def add_rejections(con: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[int, int]]) -> None:
+    """``(face_id, person_id)``: this face is not this person."""
+    if pairs:
+        con.executemany("INSERT OR IGNORE INTO face_rejections VALUES (?, ?)", pairs)
+
+
+def clear_rejections(
+    con: duckdb.DuckDBPyConnection, person_id: int, face_ids: Sequence[int]
+) -> None:
+    con.execute(
+        "DELETE FROM face_rejections WHERE person_id = ? AND face_id IN (SELECT unnest(?))",
+        [person_id, face_ids],
+    )
+
+
+def mark_not_a_face(con: duckdb.DuckDBPyConnection, face_ids: Sequence[int]) -> None:
+    con.execute(
+        "UPDATE faces SET not_a_face = true, person_id = NULL, assigned_by = NULL"
+        " WHERE face_id IN (SELECT unnest(?))",
+        [face_ids],
+    )
+
+
+def erase_faces(con: duckdb.DuckDBPyConnection, face_ids: Sequence[int]) -> None:
+    """Drop the biometric data of faces (encoding, crop, landmarks); only their boxes stay."""
+    con.execute(
+        "UPDATE faces SET encoding = NULL, crop_jpeg = NULL, landmarks = NULL,"
+        " person_id = NULL, assigned_by = NULL, forgotten = true"
+        " WHERE face_id IN (SELECT unnest(?))",
+        [face_ids],
+    )
+
+
+def forget_in_edit_log(con: duckdb.DuckDBPyConnection, person_id: int) -> None:
+    """The person's names leave the log, and no earlier edit can be undone into them."""
+    con.execute(
+        "DELETE FROM edits WHERE action = 'name'"
+        " AND json_extract(detail, '$.person_id')::BIGINT = ?",
+        [person_id],
+    )
+    con.execute("UPDATE edits SET previous = NULL")
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def face_boxes(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """``(path, face_id, left, top, right, bottom)`` of every face that may be scored."""
+    return con.execute(
+        "SELECT i.path, f.face_id, f.box_left, f.box_top, f.box_right, f.box_bottom"
+        " FROM faces f JOIN images i USING (image_id)"
+        " WHERE NOT f.not_a_face AND NOT f.forgotten"
+    ).fetchall()
+
+
+def people_of_faces(con: duckdb.DuckDBPyConnection, face_ids: Sequence[int]) -> dict[int, int]:
+    """Face → person (-1 where it has none)."""
+    rows = con.execute(
+        "SELECT face_id, coalesce(person_id, -1) FROM faces WHERE face_id IN (SELECT unnest(?))",
+        [list(face_ids)],
+    ).fetchall()
+    return dict(rows)

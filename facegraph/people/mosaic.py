@@ -9,8 +9,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from . import people_store as ps
-from .library import Library
+from ..library import Library
+from . import store as ps
 
 
 def make_mosaics(

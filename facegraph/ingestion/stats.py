@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
+from ..library import Library
 from . import store
-from .library import Library
 
 
 def stats(library: str | os.PathLike[str] | None = None) -> dict:

@@ -1,15 +1,40 @@
-"""Walking photo folders and sorting what is found into new, changed, moved and vanished."""
+"""Walking photo folders, fingerprinting files, and sorting what is found into new, changed,
+moved and vanished."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from .analysis import file_stamp
-from .photos import is_photo_path
-from .store import KnownImage
+from .decode import is_photo_path
+from .records import KnownImage
+
+
+def content_hash(data: bytes) -> str:
+    """Fingerprint of a file's bytes, used to recognise moved and renamed photos."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def hash_file(path: str) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_stamp(path: str) -> tuple[int, int] | None:
+    """``(size, mtime_ns)`` of the file, or of the link itself when it is broken."""
+    for stat_function in (os.stat, os.lstat):
+        try:
+            stat = stat_function(path)
+            return stat.st_size, stat.st_mtime_ns
+        except OSError:
+            continue
+    return None
 
 
 @dataclass(frozen=True)

@@ -12,33 +12,16 @@ Two rules hold for every method:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-METHODS: tuple[str, ...] = ("chinese_whispers", "dbscan", "optics", "ahc", "hdbscan")
+from .params import METHODS, ClusterParams
+
 #: below this many faces neighbours are found exactly; above, with an inverted-file index
 EXACT_NEIGHBOURS_UP_TO = 20_000
 #: ... or when there are few queries (a brute-force search of this many pairs takes ~1 s)
 EXACT_PAIRS_UP_TO = 1_000_000_000
 #: average linkage over all pairs of a connected part up to this size (memory grows as its square)
 EXACT_LINKAGE_UP_TO = 15_000
-
-
-@dataclass(frozen=True)
-class ClusterParams:
-    """How faces are grouped. ``threshold`` is the largest distance that still links two faces."""
-
-    method: str = "ahc"
-    threshold: float = 0.5
-    min_faces: int = 2
-    #: neighbours examined per face (the graph is a k-nearest-neighbour graph, not all pairs)
-    neighbours: int = 30
-    # the old tool's iterative DBSCAN
-    min_samples: int = 3
-    iterations: int = 10
-    eps_step: float = 0.01
-    max_distance: float = 0.5
 
 
 # ---------------------------------------------------------------- nearest neighbours
@@ -196,9 +179,11 @@ def average_linkage(
             continue
         connectivity = graph[members][:, members] if len(members) > EXACT_LINKAGE_UP_TO else None
         model = AgglomerativeClustering(
-            n_clusters=None, distance_threshold=threshold, linkage="average",
+            n_clusters=None,
+            distance_threshold=threshold,
+            linkage="average",
             connectivity=connectivity,
-        )  # fmt: skip
+        )
         found = model.fit_predict(encodings[members])
         labels[members] = found + next_label
         next_label += int(found.max()) + 1
@@ -219,9 +204,11 @@ def _sklearn_method(encodings: np.ndarray, params: ClusterParams) -> np.ndarray:
         from sklearn.cluster import OPTICS
 
         model = OPTICS(
-            min_samples=max(2, params.min_faces), max_eps=params.threshold,
-            cluster_method="dbscan", eps=params.threshold,
-        )  # fmt: skip
+            min_samples=max(2, params.min_faces),
+            max_eps=params.threshold,
+            cluster_method="dbscan",
+            eps=params.threshold,
+        )
         return model.fit_predict(encodings)
     if params.method == "hdbscan":
         from sklearn.cluster import HDBSCAN
@@ -229,9 +216,11 @@ def _sklearn_method(encodings: np.ndarray, params: ClusterParams) -> np.ndarray:
         if len(encodings) < 2:
             return np.full(len(encodings), -1, dtype=np.int64)
         model = HDBSCAN(
-            min_cluster_size=max(2, params.min_faces), min_samples=1,
-            cluster_selection_epsilon=params.threshold / 2, copy=True,
-        )  # fmt: skip
+            min_cluster_size=max(2, params.min_faces),
+            min_samples=1,
+            cluster_selection_epsilon=params.threshold / 2,
+            copy=True,
+        )
         return model.fit_predict(encodings)
     raise ValueError(f"unknown method {params.method!r}; choose one of {', '.join(METHODS)}")
 

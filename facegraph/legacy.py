@@ -14,15 +14,14 @@ from pathlib import Path
 
 import networkx as nx
 
-from .analysis import DetectionSettings
-from .clustering import ClusterParams
-from .coappearance import coappearance_network
+from .coappearance.build import coappearance_network
+from .coappearance.export import export_network
 from .errors import FacegraphError
-from .ingest import IngestReport, ingest
-from .mosaic import make_mosaics
-from .people import ClusterReport
-from .people import cluster as cluster_people
-from .reports import export_network
+from .ingestion.run import IngestReport, ingest
+from .ingestion.settings import DetectionSettings
+from .people.mosaic import make_mosaics
+from .people.params import ClusterParams
+from .people.runs import ClusterReport, cluster_people
 
 OUTPUT_FOLDER = "Face Network"
 #: the old tool's algorithm names → facegraph's methods, with the old default thresholds

@@ -1,0 +1,39 @@
+"""The `facegraph` command group: every command, registered from its module.
+
+Nothing in facegraph imports the CLI; each command is a few lines over a library function.
+"""
+
+from __future__ import annotations
+
+import click
+
+from . import ingest, network, people
+
+
+@click.group()
+@click.version_option(package_name="facegraph")
+def main() -> None:
+    """Turn folders of photos into a network of who appears with whom.
+
+    Example:
+
+        facegraph run ~/Pictures/reunion
+    """
+
+
+for command in (
+    network.run_command,
+    ingest.ingest,
+    ingest.stats,
+    ingest.faces,
+    people.cluster,
+    people.evaluate,
+    people.people,
+    network.graph_group,
+    network.sql_command,
+    network.cypher_command,
+    network.query_command,
+    network.export_command,
+    network.network_group,
+):
+    main.add_command(command)

@@ -1,0 +1,142 @@
+"""`facegraph ingest`, `stats` and `faces`: photos into the library, and what it holds."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .options import (
+    detection_options,
+    json_option,
+    library_option,
+    print_json,
+    print_photo_error,
+    printable,
+    report,
+    user_errors,
+)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@library_option
+@detection_options
+@click.option(
+    "--workers", type=click.IntRange(1), default=None, help="Worker processes [default: all cores]."
+)
+@click.option("--retry-errors", is_flag=True, help="Try again photos that failed before.")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar [default: when stderr is a terminal].",
+)
+@json_option
+@user_errors
+def ingest(paths, library, settings, workers, retry_errors, progress, as_json) -> None:
+    """Find faces in the photos below PATHS and store them in the library.
+
+    Only new and changed photos are analysed; moved photos are recognised by their content,
+    vanished ones are marked. Stop it at any time: the next run carries on.
+
+    Example:
+
+        facegraph ingest ~/Pictures/2024 ~/Pictures/2025 --library ~/faces
+    """
+    from ..ingestion.run import ingest as run_ingest
+
+    result = run_ingest(
+        paths,
+        library,
+        settings=settings,
+        workers=workers,
+        retry_errors=retry_errors,
+        progress=progress,
+        on_error=None if as_json else print_photo_error,
+    )
+    if as_json:
+        print_json(result.as_dict())
+    else:
+        for warning in result.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        click.echo(
+            f"{result.processed} photos analysed in {result.seconds:.1f} s: "
+            f"{result.ok} with faces ({result.faces_added} faces), {result.no_faces} without, "
+            f"{len(result.errors)} failed"
+        )
+        click.echo(
+            f"{result.scanned} found: {result.new} new, {result.changed} changed, "
+            f"{result.unchanged} unchanged, {result.moved} moved, {result.vanished} vanished"
+        )
+        click.echo(f"library: {result.library}")
+    if result.interrupted:
+        click.echo("interrupted: run the same command again to carry on", err=True)
+        sys.exit(130)
+
+
+@click.command()
+@library_option
+@click.option("--errors", "show_errors", is_flag=True, help="List the photos that failed.")
+@json_option
+@user_errors
+def stats(library, show_errors, as_json) -> None:
+    """Count the library's photos (by status) and faces.
+
+    Example:
+
+        facegraph stats --errors
+    """
+    from ..ingestion.stats import errors, stats
+
+    data = stats(library)
+    if show_errors:
+        data["error_list"] = [{"path": p, "error": e} for p, e in errors(library)]
+    if as_json:
+        print_json(data)
+        return
+    by_status = data["by_status"]
+    click.echo(f"library:  {data['library']}")
+    click.echo(
+        f"images:   {data['images']} ({by_status['ok']} with faces, "
+        f"{by_status['no_faces']} without, {by_status['error']} failed, "
+        f"{data['missing']} missing)"
+    )
+    click.echo(f"faces:    {data['faces']}")
+    for item in data.get("error_list", []):
+        click.echo(f"error: {printable(item['path'])}: {item['error']}")
+
+
+@click.group()
+def faces() -> None:
+    """Work with the detected faces.
+
+    Example:
+
+        facegraph faces export-crops -o ./Faces
+    """
+
+
+@faces.command("export-crops")
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder to write the crops to (created if needed).",
+)
+@library_option
+@json_option
+@user_errors
+def export_crops(out_dir, library, as_json) -> None:
+    """Write every face crop to a folder as face_<id>.jpg, with an index faces.csv.
+
+    Example:
+
+        facegraph faces export-crops -o ./Faces
+    """
+    from ..ingestion.crops import export_crops as run_export
+
+    count = run_export(library, out_dir)
+    said = f"{count} face crops written to {out_dir}"
+    report(as_json, {"faces": count, "out_dir": out_dir}, said)

@@ -1,0 +1,343 @@
+"""Options shared by several commands, each one decorator, and the ways results are printed.
+
+Defaults are read from the settings objects (`DetectionSettings`, `ClusterParams`,
+`NetworkFilter`), never written here a second time. Importing this module loads no model,
+database driver or graph library, so ``facegraph --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import functools
+import json
+import sys
+import unicodedata
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+import click
+
+from ..coappearance.filters import WEIGHTS, NetworkFilter
+from ..errors import FacegraphError
+from ..faces.options import DETECTORS, ENCODERS, RUNTIMES
+from ..ingestion.settings import DetectionSettings
+from ..library import DEFAULT_LIBRARY, ENGINE_ENV, ENGINES, LIBRARY_ENV
+from ..people.params import METHODS, ClusterParams
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def _defaults(settings: type) -> dict[str, Any]:
+    return {field.name: field.default for field in dataclasses.fields(settings)}
+
+
+def _apply(command: Callable[..., Any], options: Sequence[Decorator]) -> Callable[..., Any]:
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+# ---------------------------------------------------------------- the library and output
+
+
+def library_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--library",
+        "library",
+        envvar=LIBRARY_ENV,
+        type=click.Path(file_okay=False),
+        default=None,
+        help=f"Library directory (default: ${LIBRARY_ENV} or ./{DEFAULT_LIBRARY}).",
+    )(command)
+
+
+def json_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")(command)
+
+
+def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--csv / --json, handed to the command as one ``output`` argument ("table" by default)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, as_csv: bool, as_json: bool, **kwargs: Any) -> Any:
+        if as_csv and as_json:
+            raise click.UsageError("choose one of --csv and --json")
+        return command(*args, output="csv" if as_csv else "json" if as_json else "table", **kwargs)
+
+    wrapper = click.option("--json", "as_json", is_flag=True, help="Print JSON.")(wrapper)
+    return click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")(wrapper)
+
+
+def engine_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--graph-engine",
+        "engine",
+        type=click.Choice(ENGINES),
+        envvar=ENGINE_ENV,
+        default=None,
+        help=f"Graph database [default: ${ENGINE_ENV} or kuzu].",
+    )(command)
+
+
+def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Expected failures become one-line messages, not tracebacks."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except FacegraphError as exc:
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:  # a path the user gave that cannot be read or written
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=str))
+
+
+def print_photo_error(path: str, reason: str) -> None:
+    """One line per unusable photo, printed above the progress bar."""
+    from tqdm import tqdm
+
+    tqdm.write(f"error: {path}: {reason}", file=sys.stderr)
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (terminal escapes, newlines) shown as ``\\xNN``."""
+    return "".join(
+        f"\\x{ord(c):02x}" if unicodedata.category(c) in ("Cc", "Cf") else c for c in text
+    )
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    return str(value)
+
+
+def print_rows(rows: list[dict[str, Any]], columns: list[str], output: str) -> None:
+    """Rows as an aligned table, CSV or JSON."""
+    if output == "json":
+        print_json(rows)
+    elif output == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row.get(c)) for c in columns])
+    else:
+        cells = [[printable(_cell(row.get(c)))[:80] for c in columns] for row in rows]
+        widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+        click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+        click.echo("  ".join("-" * w for w in widths))
+        for r in cells:
+            click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+        click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", err=True)
+
+
+def print_table(table: Any, output: str) -> None:
+    """A pyarrow table as `print_rows` prints rows."""
+    print_rows(table.to_pylist(), table.column_names, output)
+
+
+def report(as_json: bool, data: dict[str, Any], sentence: str) -> None:
+    """What a command did: one JSON object, or one sentence."""
+    if as_json:
+        print_json(data)
+    else:
+        click.echo(sentence)
+
+
+# ---------------------------------------------------------------- settings objects
+
+
+def detection_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The face-detection flags, handed to the command as one ``settings`` argument."""
+    default = _defaults(DetectionSettings)
+    flags = (
+        (
+            "detector",
+            click.Choice(DETECTORS),
+            "dlib's HOG detector, or its MMOD CNN (slower, finds more turned faces).",
+        ),
+        (
+            "upsample",
+            click.IntRange(0, 3),
+            "Search each photo enlarged 2**N times (finds smaller faces, slower).",
+        ),
+        ("max_side", click.IntRange(64), "Scale photos to this long side before upsampling."),
+        (
+            "min_face",
+            click.IntRange(0),
+            "Drop faces narrower than this many pixels of the original photo.",
+        ),
+        (
+            "jitters",
+            click.IntRange(1),
+            "Average the encoding over N jittered copies (N times slower).",
+        ),
+        (
+            "encoder",
+            click.Choice(ENCODERS),
+            "Face encoder: dlib's network on ONNX Runtime (fast) or on dlib; auto = ONNX where "
+            "it runs.",
+        ),
+        (
+            "cnn_runtime",
+            click.Choice(RUNTIMES),
+            "Where --detector cnn runs: ONNX Runtime (same boxes, ~15x faster) or dlib.",
+        ),
+    )
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        fields = {name: kwargs.pop(name) for name, *_ in flags}
+        return command(*args, settings=DetectionSettings(**fields), **kwargs)
+
+    options = [
+        click.option(
+            "--" + name.replace("_", "-"),
+            name,
+            type=kind,
+            default=default[name],
+            show_default=True,
+            help=text,
+        )
+        for name, kind, text in flags
+    ]
+    return _apply(wrapper, options)
+
+
+def cluster_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Method, threshold and min faces, handed to the command as one ``params`` argument."""
+    default = _defaults(ClusterParams)
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, method: str, threshold: float, min_faces: int, **kwargs: Any) -> Any:
+        params = ClusterParams(method=method, threshold=threshold, min_faces=min_faces)
+        return command(*args, params=params, **kwargs)
+
+    return _apply(
+        wrapper,
+        [
+            click.option(
+                "--method",
+                type=click.Choice(METHODS),
+                default=default["method"],
+                show_default=True,
+                help="Clustering algorithm.",
+            ),
+            click.option(
+                "--threshold",
+                type=click.FloatRange(0.05, 1.5),
+                default=default["threshold"],
+                show_default=True,
+                help="Largest encoding distance that links two faces.",
+            ),
+            click.option(
+                "--min-faces",
+                type=click.IntRange(1),
+                default=default["min_faces"],
+                show_default=True,
+                help="Smaller groups stay unassigned instead of becoming people.",
+            ),
+        ],
+    )
+
+
+def _parse_params(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -> dict:
+    parsed = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{item!r} is not name=value", ctx, param)
+        parsed[name.strip()] = value
+    return parsed
+
+
+param_option = click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    callback=_parse_params,
+    metavar="NAME=VALUE",
+    help="A query parameter (repeat for more); bound, never pasted into the query.",
+)
+
+
+def network_filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The subgraph and weight flags, handed to the command as one ``filters`` argument."""
+    default = _defaults(NetworkFilter)
+    names = tuple(default)
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        fields = {name: kwargs.pop(name) for name in names}
+        return command(*args, filters=NetworkFilter(**fields), **kwargs)
+
+    date = click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"])
+    return _apply(
+        wrapper,
+        [
+            click.option(
+                "--weight",
+                type=click.Choice(WEIGHTS),
+                default=default["weight"],
+                show_default=True,
+                help="Edge weight: shared photos, Newman's 1/(n-1) per photo, or Jaccard.",
+            ),
+            click.option(
+                "--min-weight", type=float, default=default["min_weight"], help="Drop lighter ties."
+            ),
+            click.option(
+                "--min-photos",
+                type=click.IntRange(1),
+                default=default["min_photos"],
+                help="Drop people seen in fewer photos.",
+            ),
+            click.option(
+                "--since",
+                type=date,
+                default=default["since"],
+                help="Only photos taken on or after this date (EXIF).",
+            ),
+            click.option(
+                "--until",
+                type=date,
+                default=default["until"],
+                help="Only photos taken before this date (EXIF).",
+            ),
+            click.option(
+                "--person",
+                type=int,
+                default=default["person"],
+                help="Only this person's ego network.",
+            ),
+            click.option(
+                "--hops",
+                type=click.IntRange(1),
+                default=default["hops"],
+                show_default=True,
+                help="How many ties out from --person.",
+            ),
+            click.option(
+                "--top",
+                type=click.IntRange(1),
+                default=default["top"],
+                help="Only the N people seen in most photos.",
+            ),
+        ],
+    )

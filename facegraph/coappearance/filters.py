@@ -1,0 +1,27 @@
+"""Which part of the co-appearance network to take: one filter object, its defaults written once
+here (importing this loads no graph library)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+WEIGHTS = ("photos", "newman", "jaccard")
+
+
+@dataclass(frozen=True)
+class NetworkFilter:
+    """Which part of the network to take. The defaults take all of it."""
+
+    weight: str = "photos"  # which weight becomes the edge's ``weight``
+    min_weight: float = 0.0  # drop ties lighter than this
+    min_photos: int = 1  # drop people seen in fewer photos (within the dates)
+    since: datetime | None = None  # only photos taken at or after (EXIF date)
+    until: datetime | None = None  # only photos taken before
+    person: int | None = None  # only this person's ego network...
+    hops: int = 1  # ...this many ties out
+    top: int | None = None  # only the N people seen in most photos
+
+    def __post_init__(self) -> None:
+        if self.weight not in WEIGHTS:
+            raise ValueError(f"weight must be one of {WEIGHTS}, not {self.weight!r}")

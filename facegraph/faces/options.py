@@ -1,0 +1,14 @@
+"""The choices the face stage offers, as plain names (importing this loads no model)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Detector = Literal["hog", "cnn"]
+DETECTORS: tuple[str, ...] = ("hog", "cnn")
+#: where a converted dlib network runs: ``auto`` is ONNX Runtime when it loads, else dlib
+Runtime = Literal["auto", "onnx", "dlib"]
+RUNTIMES: tuple[str, ...] = ("auto", "onnx", "dlib")
+#: the face encoder: ``auto`` is ONNX Runtime when it loads, else dlib
+EncoderChoice = Literal["auto", "onnx", "dlib"]
+ENCODERS: tuple[str, ...] = ("auto", "onnx", "dlib")

@@ -1,0 +1,50 @@
+"""What ingest produces and stores, as plain records: a photo's result and its faces, and what
+the library already knows of a file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+
+@dataclass
+class FaceRecord:
+    """A face in the coordinates of the upright original photo."""
+
+    box: tuple[int, int, int, int]  # left, top, right, bottom
+    score: float | None
+    landmarks: np.ndarray  # (5, 2) float32, x/y
+    encoding: np.ndarray  # (128,) float32
+    crop_jpeg: bytes
+
+
+@dataclass
+class PhotoResult:
+    path: str
+    size_bytes: int
+    mtime_ns: int
+    status: str  # "ok", "no_faces" or "error"
+    error: str | None = None
+    content_hash: str | None = None
+    width: int | None = None
+    height: int | None = None
+    orientation: int | None = None
+    taken_at: datetime | None = None
+    camera_make: str | None = None
+    camera_model: str | None = None
+    faces: list[FaceRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class KnownImage:
+    """A photo the library already holds, as the scan compares it with the disk."""
+
+    image_id: int
+    path: str
+    size_bytes: int
+    mtime_ns: int
+    status: str
+    content_hash: str | None
+    missing: bool

@@ -1,0 +1,217 @@
+"""The corrections users make to people, each one logged edit that `undo` can take back.
+
+Every edit runs in one transaction with a snapshot of what it replaced, and keeps the graph
+projection in step. `forget_person` is the exception: it erases, for good.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .. import graph
+from ..errors import FaceNotFoundError, NothingToUndoError
+from ..library import Library, rewrite_database, transaction
+from . import store as ps
+
+LibraryPath = str | os.PathLike[str] | None
+
+
+def _edit(library, action: str, detail: dict, face_ids, person_ids, change) -> dict:
+    """Run `change(con)` in one transaction, logged with what it replaced (for undo)."""
+    with Library.open(library, write=True) as lib:
+        con = lib.connection
+        with transaction(con):
+            before = ps.snapshot(con, face_ids(con), person_ids(con))
+            result = change(con) or {}
+            after_people = set(result.pop("created", []))
+            if after_people:
+                before["person_ids"] = sorted(set(before["person_ids"]) | after_people)
+            ps.log_edit(con, action, detail, before)
+        graph.refresh_existing(lib)
+        return result
+
+
+def _people_of_faces(face_ids: list[int]):
+    """For `_edit`: the people the faces belong to now."""
+    return lambda con: [p for _, p in ps.existing_faces(con, face_ids) if p is not None]
+
+
+def _no_faces(con) -> list[int]:
+    return []
+
+
+def _require_faces(con, face_ids) -> list[tuple]:
+    found = ps.existing_faces(con, face_ids)
+    missing = sorted(set(face_ids) - {f for f, _ in found})
+    if missing:
+        raise FaceNotFoundError(f"no face {', '.join(map(str, missing))}")
+    return found
+
+
+def name_person(library, person_id: int, name: str | None) -> None:
+    """Give a person a name (None clears it)."""
+
+    def change(con):
+        ps.require_person(con, person_id)
+        ps.set_name(con, person_id, name)
+
+    _edit(
+        library,
+        "name",
+        {"person_id": person_id, "name": name},
+        _no_faces,
+        lambda con: [person_id],
+        change,
+    )
+
+
+def hide_person(library, person_id: int, hidden: bool = True) -> None:
+    """Hide a person from lists and the network (or show them again)."""
+
+    def change(con):
+        ps.require_person(con, person_id)
+        ps.set_hidden(con, person_id, hidden)
+
+    _edit(
+        library,
+        "hide" if hidden else "unhide",
+        {"person_id": person_id},
+        _no_faces,
+        lambda con: [person_id],
+        change,
+    )
+
+
+def merge_people(library, sources: list[int], into: int) -> int:
+    """Move every face of `sources` to `into` and remove the sources; returns faces moved."""
+    sources = [s for s in dict.fromkeys(sources) if s != into]
+
+    def change(con):
+        for person in [*sources, into]:
+            ps.require_person(con, person)
+        moved = ps.faces_of(con, sources)
+        ps.assign_faces(con, moved, [into] * len(moved), "user")
+        ps.delete_people(con, sources)
+        return {"moved": len(moved)}
+
+    result = _edit(
+        library,
+        "merge",
+        {"sources": sources, "into": into},
+        lambda con: ps.faces_of(con, sources),
+        lambda con: [*sources, into],
+        change,
+    )
+    return result["moved"]
+
+
+def move_faces(library, face_ids: list[int], to_person: int | None = None) -> int:
+    """Move faces to a person, or to a new person when `to_person` is None (a split).
+
+    Returns the person the faces now belong to. A face moved by hand stays there on every
+    later clustering run.
+    """
+
+    def change(con):
+        _require_faces(con, face_ids)
+        target = to_person
+        created = []
+        if target is None:
+            target = ps.new_people(con, 1)[0]
+            created = [target]
+        else:
+            ps.require_person(con, target)
+        ps.assign_faces(con, face_ids, [target] * len(face_ids), "user")
+        ps.clear_rejections(con, target, face_ids)
+        ps.delete_unused_people(con)
+        return {"person_id": target, "created": created}
+
+    def people_involved(con):
+        return _people_of_faces(face_ids)(con) + ([to_person] if to_person is not None else [])
+
+    result = _edit(
+        library,
+        "move",
+        {"faces": face_ids, "to": to_person},
+        lambda con: face_ids,
+        people_involved,
+        change,
+    )
+    return result["person_id"]
+
+
+def reject_faces(library, face_ids: list[int]) -> None:
+    """ "Not this person": each face leaves its person and is never assigned back to them."""
+
+    def change(con):
+        found = _require_faces(con, face_ids)
+        pairs = [(f, p) for f, p in found if p is not None]
+        ps.add_rejections(con, pairs)
+        ps.assign_faces(con, [f for f, _ in pairs], [None] * len(pairs), None)
+        ps.delete_unused_people(con)
+
+    _edit(
+        library,
+        "not-this-person",
+        {"faces": face_ids},
+        lambda con: face_ids,
+        _people_of_faces(face_ids),
+        change,
+    )
+
+
+def mark_not_a_face(library, face_ids: list[int]) -> None:
+    """ "Not a face": left out of clustering, people and the graph."""
+
+    def change(con):
+        _require_faces(con, face_ids)
+        ps.mark_not_a_face(con, face_ids)
+        ps.delete_unused_people(con)
+
+    _edit(
+        library,
+        "not-a-face",
+        {"faces": face_ids},
+        lambda con: face_ids,
+        _people_of_faces(face_ids),
+        change,
+    )
+
+
+def undo(library, count: int = 1) -> list[str]:
+    """Undo the last `count` edits, newest first; returns their actions."""
+    with Library.open(library, write=True) as lib:
+        con = lib.connection
+        with transaction(con):
+            edits = ps.undoable_edits(con, count)
+            if not edits:
+                raise NothingToUndoError("nothing to undo")
+            for edit_id, _, before in edits:
+                ps.restore(con, before)
+                ps.mark_undone(con, edit_id)
+        graph.refresh_existing(lib)
+        return [action for _, action, _ in edits]
+
+
+def forget_person(library, person_id: int) -> int:
+    """Delete a person and every encoding and crop of their faces, for good.
+
+    The faces keep only their boxes (so the photo still counts a face) and are marked
+    forgotten; the person's name leaves the edit log, the undo history before this point is
+    dropped, and the database file is rewritten so no deleted bytes remain in it. Returns the
+    number of faces forgotten. This cannot be undone.
+    """
+    with Library.open(library, write=True) as lib:
+        con = lib.connection
+        with transaction(con):
+            ps.require_person(con, person_id)
+            face_ids = ps.faces_of(con, [person_id])
+            ps.erase_faces(con, face_ids)
+            ps.delete_people(con, [person_id])
+            ps.forget_in_edit_log(con, person_id)
+            ps.log_edit(con, "forget", {"faces": len(face_ids)}, None)
+        # rebuilt, not synced: a new file holds no deleted bytes of the person
+        graph.refresh_existing(lib, rebuild=True)
+        path = lib.database_path
+    rewrite_database(path)
+    return len(face_ids)
