@@ -7,7 +7,8 @@ anything else is a bug and keeps its traceback.
     ├── LibraryError
     │   ├── LibraryNotFoundError    no library where one was expected
     │   ├── LibraryInUseError       another process holds the writer's lock
-    │   └── LibraryVersionError     written by a newer facegraph
+    │   ├── LibraryVersionError     written by a newer facegraph
+    │   └── LibraryDamagedError     its database file cannot be read
     ├── PhotoError                  one photo cannot be used (the run goes on)
     ├── ModelError
     │   ├── DlibFormatError         a model file is not the dlib network expected
@@ -46,6 +47,10 @@ class LibraryInUseError(LibraryError):
 
 class LibraryVersionError(LibraryError):
     """The library was written by a newer facegraph."""
+
+
+class LibraryDamagedError(LibraryError):
+    """The library's database file is damaged, truncated or not a DuckDB file."""
 
 
 class PhotoError(FacegraphError):

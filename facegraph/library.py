@@ -16,7 +16,12 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import LibraryInUseError, LibraryNotFoundError, LibraryVersionError
+from .errors import (
+    LibraryDamagedError,
+    LibraryInUseError,
+    LibraryNotFoundError,
+    LibraryVersionError,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -88,6 +93,19 @@ class Library:
         _check_not_newer(connection, database)
         return cls(root, connection, read_only=True)
 
+    def confine(self) -> None:
+        """From now on this connection reads and writes the library's database only: no other
+        file read or written, no database attached, no extension installed or loaded, and these
+        settings locked against the statements that follow (a user's SQL)."""
+        for setting in (
+            "enable_external_access = false",
+            "autoinstall_known_extensions = false",
+            "autoload_known_extensions = false",
+            "allow_community_extensions = false",
+            "lock_configuration = true",
+        ):
+            self.connection.execute(f"SET {setting}")
+
     def checkpoint(self) -> None:
         """Write the log into the database file (a smaller file for the next reader to open)."""
         self.connection.execute("CHECKPOINT")
@@ -110,13 +128,20 @@ def _connect(database: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     except duckdb.IOException as exc:
         message = str(exc)
         if "lock" not in message.lower():
-            raise
+            raise LibraryDamagedError(
+                f"{database} cannot be read ({_first_line(message)}); restore it from a backup, "
+                "or move it away and run 'facegraph ingest' again to rebuild the library"
+            ) from None
         pid = re.search(r"PID (\d+)", message)
         holder = f" (PID {pid.group(1)})" if pid else ""
         raise LibraryInUseError(
             f"library {database.parent} is in use by another process{holder}; "
             "wait for it to finish and try again"
         ) from None
+
+
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0].removeprefix("IO Error: ") if message.strip() else ""
 
 
 def _schema_version(connection: duckdb.DuckDBPyConnection) -> int:

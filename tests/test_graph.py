@@ -50,7 +50,8 @@ def random_album(seed: int, people: int = 30, photos: int = 120) -> list[tuple[s
 
 
 def write_album(library: Path, album, first_photo_date=datetime(2020, 1, 1)) -> None:
-    """Images, faces (assigned to people 1..n) and people, straight into DuckDB."""
+    """Images, faces (assigned to people 1..n) and people, straight into DuckDB; photos are
+    undated when `first_photo_date` is None."""
     with Library.open(library, write=True) as lib:
         con = lib.connection
         wanted = max(p for _, members in album for p in members)
@@ -61,7 +62,11 @@ def write_album(library: Path, album, first_photo_date=datetime(2020, 1, 1)) -> 
             (image_id,) = con.execute(
                 "INSERT INTO images (path, size_bytes, mtime_ns, status, face_count, taken_at)"
                 " VALUES (?, 1, 1, 'ok', ?, ?) RETURNING image_id",
-                [path, len(members), first_photo_date.replace(month=1 + n % 12)],
+                [
+                    path,
+                    len(members),
+                    first_photo_date and first_photo_date.replace(month=1 + n % 12),
+                ],
             ).fetchall()[0]
             for index, person in enumerate(members):
                 con.execute(

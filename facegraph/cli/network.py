@@ -107,15 +107,24 @@ def graph_sync(library, engine, rebuild, as_json) -> None:
     )
 
 
+allow_files_option = click.option(
+    "--allow-files",
+    is_flag=True,
+    help="Let the query read and write files outside the library (COPY, read_csv, ATTACH...).",
+)
+
+
 @click.command("sql")
 @click.argument("query")
 @param_option
 @library_option
 @click.option("--write", is_flag=True, help="Allow changes to the library.")
+@allow_files_option
 @output_options
 @user_errors
-def sql_command(query, params, library, write, output) -> None:
-    """Run SQL on the library's DuckDB database (read-only unless --write).
+def sql_command(query, params, library, write, allow_files, output) -> None:
+    """Run SQL on the library's DuckDB database (read-only unless --write; no other file is
+    read or written unless --allow-files).
 
     Tables: images, faces, people, edits; views: appearances, network_people, network_photos.
 
@@ -125,7 +134,7 @@ def sql_command(query, params, library, write, output) -> None:
     """
     from ..coappearance.queries import run_sql
 
-    print_table(run_sql(library, query, params, write=write), output)
+    print_table(run_sql(library, query, params, write=write, allow_files=allow_files), output)
 
 
 @click.command("cypher")
@@ -140,9 +149,11 @@ def sql_command(query, params, library, write, output) -> None:
     "the library at the next sync).",
 )
 @output_options
+@allow_files_option
 @user_errors
-def cypher_command(query, params, library, engine, write, output) -> None:
-    """Run Cypher on the graph (synced first; read-only unless --write).
+def cypher_command(query, params, library, engine, write, allow_files, output) -> None:
+    """Run Cypher on the graph (synced first; read-only unless --write; no COPY, LOAD FROM,
+    EXPORT or INSTALL unless --allow-files).
 
     Nodes Person(id, name, photos) and Image(id, path, taken_at, people); edges
     (Person)-[APPEARS_IN {face_id, box_left, box_top, box_right, box_bottom}]->(Image).
@@ -155,7 +166,8 @@ def cypher_command(query, params, library, engine, write, output) -> None:
     from ..graph import run_cypher
 
     values: dict[str, Any] = {k: _typed(v) for k, v in params.items()}
-    print_table(run_cypher(library, query, values, engine, write=write), output)
+    table = run_cypher(library, query, values, engine, write=write, allow_files=allow_files)
+    print_table(table, output)
 
 
 def _typed(value: str) -> Any:
@@ -183,7 +195,10 @@ def query_command(name, show_list, params, library, engine, output) -> None:
 
         facegraph query ego_network -p person_id=3 -p hops=2
     """
-    from ..coappearance.queries import list_queries, run_query
+    from ..coappearance.queries import list_queries, run_query, shadowing_queries
+
+    for path in shadowing_queries(library):
+        click.echo(f"warning: {path} is not used: its name is taken by another query", err=True)
 
     if show_list or not name:
         rows = []

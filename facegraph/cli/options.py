@@ -12,7 +12,6 @@ import dataclasses
 import functools
 import json
 import sys
-import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -25,6 +24,7 @@ from ..faces.options import DETECTORS, ENCODERS, RUNTIMES
 from ..ingestion.settings import DetectionSettings
 from ..library import DEFAULT_LIBRARY, ENGINE_ENV, ENGINES, LIBRARY_ENV
 from ..people.params import METHODS, ClusterParams
+from ..safe_text import printable
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -96,8 +96,31 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except Exception as exc:
+            failure = _storage_failure(exc)
+            if failure is None:
+                raise  # a bug: keep its traceback
+            raise click.ClickException(failure) from None
 
     return wrapper
+
+
+def _storage_failure(exc: Exception) -> str | None:
+    """The one line to print for a database engine's input/output failure (a full or read-only
+    disk, a damaged block), or None for any other exception."""
+    kind, text = type(exc), str(exc).strip()
+    first = text.splitlines()[0] if text else kind.__name__
+    if kind.__module__.split(".")[0] in ("duckdb", "_duckdb") and kind.__name__ in (
+        "IOException",
+        "PermissionException",
+        "OutOfMemoryException",
+    ):
+        return f"the library's database could not be read or written: {first}"
+    if isinstance(exc, RuntimeError) and first.lower().startswith(
+        ("io exception", "buffer manager")
+    ):
+        return f"the library's graph could not be read or written: {first}"
+    return None
 
 
 def print_json(data: Any) -> None:
@@ -108,14 +131,7 @@ def print_photo_error(path: str, reason: str) -> None:
     """One line per unusable photo, printed above the progress bar."""
     from tqdm import tqdm
 
-    tqdm.write(f"error: {path}: {reason}", file=sys.stderr)
-
-
-def printable(text: str) -> str:
-    """`text` with control characters (terminal escapes, newlines) shown as ``\\xNN``."""
-    return "".join(
-        f"\\x{ord(c):02x}" if unicodedata.category(c) in ("Cc", "Cf") else c for c in text
-    )
+    tqdm.write(f"error: {printable(path)}: {printable(reason)}", file=sys.stderr)
 
 
 def _cell(value: Any) -> str:

@@ -25,6 +25,7 @@ from PIL import Image
 
 from ..errors import ExportError
 from ..people.read import representative_crops
+from ..safe_text import spreadsheet_cell
 from .build import coappearance_network
 from .filters import NetworkFilter
 from .stats import communities
@@ -88,7 +89,7 @@ def write_csv(network: nx.Graph, out: Path) -> list[Path]:
         writer = csv.writer(f)
         writer.writerow(["id", *node_keys])
         for node, data in sorted(network.nodes(data=True)):
-            writer.writerow([node, *(data.get(k, "") for k in node_keys)])
+            writer.writerow([node, *(spreadsheet_cell(data.get(k, "")) for k in node_keys)])
     edge_keys = ["weight", "photos", "newman", "jaccard"]
     with edges_path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)

@@ -119,7 +119,7 @@ def _builtin_folder() -> Path:
 
 
 def query_folders(library: str | os.PathLike[str] | None = None) -> list[Path]:
-    """Where named queries are looked for, later folders overriding earlier ones."""
+    """Where named queries are looked for: facegraph's own, the library's, $FACEGRAPH_QUERIES."""
     folders = [_builtin_folder(), resolve_library_path(library) / "queries"]
     if os.environ.get(QUERIES_ENV):
         folders.append(Path(os.environ[QUERIES_ENV]).expanduser())
@@ -127,12 +127,28 @@ def query_folders(library: str | os.PathLike[str] | None = None) -> list[Path]:
 
 
 def list_queries(library: str | os.PathLike[str] | None = None) -> list[NamedQuery]:
+    """Every named query. A name facegraph ships always means facegraph's query: a library
+    received from someone else cannot replace it (see `shadowing_queries`)."""
     found: dict[str, NamedQuery] = {}
     for folder in query_folders(library):
         for path in sorted(folder.iterdir()):
-            if path.suffix in LANGUAGES:
+            if path.suffix in LANGUAGES and path.stem not in found:
                 found[path.stem] = parse_query(path, path.read_text("utf-8"))
     return sorted(found.values(), key=lambda q: q.name)
+
+
+def shadowing_queries(library: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Query files that reuse a name already taken (a shipped name, or an earlier folder's), and
+    so are not run; rename them to use them."""
+    seen: set[str] = set()
+    ignored = []
+    for folder in query_folders(library):
+        for path in sorted(folder.iterdir()):
+            if path.suffix in LANGUAGES:
+                if path.stem in seen:
+                    ignored.append(path)
+                seen.add(path.stem)
+    return ignored
 
 
 def find_query(name: str, library: str | os.PathLike[str] | None = None) -> NamedQuery:
@@ -203,9 +219,15 @@ def run_sql(
     parameters: dict[str, Any] | None = None,
     *,
     write: bool = False,
+    allow_files: bool = False,
 ) -> pa.Table:
-    """Run one SQL statement on the library's DuckDB database (read-only unless `write`)."""
+    """Run one SQL statement on the library's DuckDB database.
+
+    Read-only unless `write`; either way the statement reaches no other file (no ``COPY TO``,
+    ``read_csv``, ``ATTACH``, ``INSTALL``...) unless `allow_files`."""
     with Library.open(library, write=write) as lib:
+        if not allow_files:
+            lib.confine()
         try:
             relation = lib.connection.sql(query, params=parameters or None)
             table = relation.to_arrow_table() if relation is not None else pa.table({})

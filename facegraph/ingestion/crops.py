@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from ..library import Library
+from ..safe_text import spreadsheet_cell
 from . import store
 
 INDEX_FILE = "faces.csv"
@@ -27,6 +28,6 @@ def export_crops(library: str | os.PathLike[str] | None, out_dir: str | os.PathL
         for face_id, image_path, box, crop in store.iter_face_crops(lib.connection):
             name = f"face_{face_id:06d}.jpg"
             (out / name).write_bytes(crop)
-            writer.writerow([face_id, name, image_path, *box])
+            writer.writerow([face_id, name, spreadsheet_cell(image_path), *box])
             count += 1
     return count
