@@ -1,15 +1,27 @@
 """Where a library lives, opening and locking it, transactions, and schema migrations.
 
 A library is one directory holding ``facegraph.duckdb`` (the source of truth) and the graph
-projection (``graph.kuzu`` or ``graph.lbug``, see `facegraph.graph`). DuckDB's own file lock keeps
-a second writer out; we turn its error into a sentence. Migrations are numbered SQL files applied
-in order, each in its own transaction. Importing this module loads no database driver.
+projection (``graph.kuzu`` or ``graph.lbug``, see `facegraph.graph`). Migrations are numbered SQL
+files applied in order, each in its own transaction. Importing this module loads no database
+driver.
+
+Sharing: DuckDB lets one process write a database file or several read it, never both. So no
+facegraph command holds the file longer than one unit of work (an ingest commits a batch and
+lets go), and every opener waits its turn for up to ``$FACEGRAPH_LOCK_TIMEOUT`` seconds (30) before
+saying the library is in use. That keeps `stats`, `people list`, exports and the review app
+working while a long ingest runs, and edits interleave with its batches. One ingest at a time
+is kept by a lease (`lease`), not by holding the file.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import os
 import re
+import time
+import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -18,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from .errors import (
     LibraryDamagedError,
+    LibraryError,
     LibraryInUseError,
     LibraryNotFoundError,
     LibraryVersionError,
@@ -34,6 +47,25 @@ ENGINES: tuple[str, ...] = ("kuzu", "ladybug")
 DEFAULT_ENGINE = "kuzu"
 ENGINE_ENV = "FACEGRAPH_GRAPH_ENGINE"
 GRAPH_FILES = {"kuzu": "graph.kuzu", "ladybug": "graph.lbug"}
+#: how long an opener waits for another process to let go of the library (seconds)
+LOCK_TIMEOUT_ENV = "FACEGRAPH_LOCK_TIMEOUT"
+LOCK_TIMEOUT = 30.0
+
+
+#: what a database error says when the disk, not the data, is at fault
+_DISK_TROUBLE = re.compile(
+    r"No space left|Could not (write|read) file|Read-only file system|Disk quota|IO Error",
+    re.IGNORECASE,
+)
+
+
+def is_disk_failure(exc: BaseException) -> bool:
+    """A full, read-only or failing disk (from the OS or from a database engine)."""
+    return isinstance(exc, OSError) or bool(_DISK_TROUBLE.search(str(exc)))
+
+
+def lock_timeout() -> float:
+    return float(os.environ.get(LOCK_TIMEOUT_ENV) or LOCK_TIMEOUT)
 
 
 def resolve_library_path(path: str | os.PathLike[str] | None = None) -> Path:
@@ -71,8 +103,21 @@ class Library:
     def open(cls, path: str | os.PathLike[str] | None = None, *, write: bool = False) -> Library:
         """Open a library; ``write=True`` creates it if needed and takes the writer's lock.
 
-        Readers open it read-only, so several may read at once; none can while a writer has it.
+        Readers open it read-only, so several may read at once; none can while a writer has it,
+        so both wait (up to `lock_timeout`) for the other to let go.
         """
+        deadline, pause = time.monotonic() + lock_timeout(), 0.02
+        while True:
+            try:
+                return cls._open_now(path, write)
+            except LibraryInUseError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
+
+    @classmethod
+    def _open_now(cls, path: str | os.PathLike[str] | None, write: bool) -> Library:
         root = resolve_library_path(path)
         database = root / DATABASE_FILE
         if not write and not database.exists():
@@ -127,6 +172,11 @@ def _connect(database: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(database), read_only=read_only)
     except duckdb.IOException as exc:
         message = str(exc)
+        if "read-only file system" in message.lower() or "permission denied" in message.lower():
+            raise LibraryError(
+                f"library {database.parent} cannot be changed here ({_first_line(message)}); "
+                "reading it works, or copy it somewhere writable"
+            ) from None
         if "lock" not in message.lower():
             raise LibraryDamagedError(
                 f"{database} cannot be read ({_first_line(message)}); restore it from a backup, "
@@ -182,6 +232,60 @@ def _migrate(connection: duckdb.DuckDBPyConnection, database: Path, close: bool 
             )
     if close:
         connection.close()
+
+
+@contextmanager
+def file_lock(path: Path, *, exclusive: bool, wait: bool = True) -> Iterator[None]:
+    """An advisory lock on `path` (created if needed): shared or exclusive, held until the
+    block ends. Waits up to `lock_timeout`, or not at all; then `LibraryInUseError` names the
+    process that holds it."""
+    mode = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
+    deadline, pause = time.monotonic() + (lock_timeout() if wait else 0), 0.01
+    with _lock_handle(path, exclusive) as handle:  # closing it releases the lock
+        while handle is not None:
+            try:
+                fcntl.flock(handle, mode)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip()
+                    raise LibraryInUseError(
+                        f"library {path.parent} is in use by another process"
+                        f"{f' (PID {holder})' if holder.isdigit() else ''}; "
+                        "wait for it to finish and try again"
+                    ) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
+        if exclusive and handle is not None:
+            handle.truncate(0)
+            handle.write(str(os.getpid()))
+            handle.flush()
+        yield
+
+
+@contextmanager
+def _lock_handle(path: Path, exclusive: bool) -> Iterator[typing.IO[str] | None]:
+    """The lock file, open; for a reader on a read-only disk (no writer can be there either)
+    the file as it is, or None when there is none."""
+    try:
+        handle = open(path, "a+")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        if exclusive or exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise
+        handle = open(path) if path.exists() else None  # noqa: SIM115
+    try:
+        yield handle
+    finally:
+        if handle is not None:
+            handle.close()
+
+
+def lease(root: Path, name: str) -> contextlib.AbstractContextManager[None]:
+    """Hold `name` (e.g. "ingest") on the library for a whole run: a second run of the same
+    kind is refused at once, while other commands keep working."""
+    root.mkdir(parents=True, exist_ok=True)
+    return file_lock(root / f"{name}.lock", exclusive=True, wait=False)
 
 
 @contextmanager

@@ -14,10 +14,17 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def printable(text: str) -> str:
-    """`text` with control and format characters (escapes, newlines) shown as ``\\xNN``."""
-    return "".join(
-        f"\\x{ord(c):02x}" if unicodedata.category(c) in ("Cc", "Cf") else c for c in text
-    )
+    """`text` with control and format characters (escapes, newlines) and the undecodable bytes
+    of a file name shown as ``\\xNN``."""
+    return "".join(_printable_char(c) for c in text)
+
+
+def _printable_char(c: str) -> str:
+    if 0xDC80 <= ord(c) <= 0xDCFF:  # a byte of a non-UTF-8 file name (surrogateescape)
+        return f"\\x{ord(c) - 0xDC00:02x}"
+    if unicodedata.category(c) in ("Cc", "Cf", "Cs"):
+        return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+    return c
 
 
 def spreadsheet_cell(value: Any) -> Any:

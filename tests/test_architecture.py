@@ -34,7 +34,7 @@ LAYERS = [
     # the library's two databases: DuckDB (the truth) and the graph projection every change
     # keeps in step, so the stages that change the library can sync it
     ("facegraph.graph",),
-    ("facegraph.library",),
+    ("facegraph.artefacts", "facegraph.library"),
     ("facegraph.errors", "facegraph.safe_text"),
 ]
 #: faces are arrays in, arrays out: no library, no database, no graph

@@ -59,11 +59,6 @@ def test_missing_library_is_a_one_line_error(tmp_path):
     assert "no facegraph library at" in result.output and "Traceback" not in result.output
 
 
-def test_every_command_documents_an_example():
-    for command in (["ingest"], ["stats"], ["faces", "export-crops"]):
-        assert "Example:" in run(*command, "--help").output
-
-
 def test_detection_flags_reach_the_detector(photo_dir, library):
     result = run(
         "ingest",

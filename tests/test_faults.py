@@ -307,3 +307,141 @@ def test_moving_faces_between_people_on_undated_photos_keeps_the_graph_right(tmp
         assert graph.source_fingerprint(lib.connection) in str(
             graph.run_cypher(library, "MATCH (s:GraphState) RETURN s.value", engine=ENGINE)
         )
+
+
+# ---------------------------------------------------------------- odd file names, --verify
+
+
+def test_file_names_that_are_not_utf8_or_hold_control_characters_are_photos(tmp_path):
+    """An old archive's Latin-1 names, a newline, an escape sequence, a 255-byte name."""
+    from conftest import grace_hopper
+
+    from facegraph import ingest, stats
+
+    folder = os.fsencode(tmp_path / "photos")
+    os.mkdir(folder)
+    names = [b"caf\xe9.jpg", b"new\nline.jpg", b"esc\x1b[31m.jpg", b"x" * 251 + b".jpg"]
+    for name in names:
+        grace_hopper().save(os.fsdecode(os.path.join(folder, name)), quality=90)
+    library = tmp_path / "library"
+    first = ingest([os.fsdecode(folder)], library, workers=1)
+    assert (first.processed, first.faces_added, first.errors) == (4, 4, [])
+    again = ingest([os.fsdecode(folder)], library, workers=1)
+    assert (again.processed, again.unchanged) == (0, 4)  # found again by their exact bytes
+    stored = dict(query(library, "SELECT path, path_bytes FROM images"))
+    assert stored[os.fsdecode(folder) + "/caf\\xe9.jpg"] == os.path.join(folder, b"caf\xe9.jpg")
+    assert stats(library)["images"] == 4
+    shown = cli(library, "people", "list")
+    assert shown.returncode == 0
+    listing = cli(library, "stats", "--errors")
+    assert listing.returncode == 0 and "Traceback" not in listing.stderr
+
+
+def test_verify_finds_a_photo_replaced_with_the_same_size_and_time(tmp_path):
+    from conftest import astronaut, grace_hopper
+
+    from facegraph import ingest
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    photo = folder / "a.png"
+    grace_hopper().crop((0, 0, 300, 300)).save(photo)
+    library = tmp_path / "library"
+    ingest([folder], library, workers=1)
+    before = photo.stat()
+    replacement = tmp_path / "b.png"
+    astronaut().crop((0, 0, 300, 300)).save(replacement)
+    data = replacement.read_bytes()
+    data = data[: before.st_size].ljust(before.st_size, b"\0")  # same size (PNG ignores the tail)
+    photo.write_bytes(data)
+    os.utime(photo, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert ingest([folder], library, workers=1).processed == 0  # looks unchanged
+    verified = ingest([folder], library, workers=1, verify=True)
+    assert (verified.processed, verified.changed) == (1, 1)
+    assert ingest([folder], library, workers=1, verify=True).processed == 0
+    assert ingest([folder], library, workers=1, force=True).processed == 1
+    done = subprocess.run(
+        [sys.executable, "-m", "facegraph", "ingest", str(folder), "--library", str(library),
+         "--force", "--json"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0 and json.loads(done.stdout)["processed"] == 1
+
+
+# ---------------------------------------------------------------- forget, read-only, full disk
+
+
+def test_forget_removes_every_page_and_mosaic_written_into_the_library(album, tmp_path):
+    from facegraph import forget_person
+    from facegraph.people.mosaic import make_mosaics
+
+    name_person(album, 1, "Forget Me")
+    page = album / "network.html"
+    export_network(album, "html", page, engine=ENGINE)
+    outside = tmp_path / "desk" / "net.html"
+    export_network(album, "html", outside, engine=ENGINE)
+    mosaics = make_mosaics(album, album / "Clusters", [1, 2])
+    assert "Forget Me" in page.read_text()
+    report = forget_person(album, 1)
+    assert not page.exists() and not any(m.exists() for m in mosaics)
+    assert str(page) in report.files_removed
+    assert report.files_elsewhere == [str(outside)]
+    for file in album.rglob("*"):
+        if file.is_file():
+            assert b"Forget Me" not in file.read_bytes(), file
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 12 MB tmpfs of our own (root only, as in CI); skipped with the reason elsewhere."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", str(mount)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_read_only_library_reads_and_refuses_writes_in_one_line(small_disk, tmp_path):
+    library = small_disk / "library"
+    write_album(library, random_album(seed=3, people=12, photos=40))
+    sync(library, ENGINE)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    for args in (
+        ["stats"],
+        ["people", "list"],
+        ["cypher", PEOPLE_COUNT],
+        ["query", "strongest_ties", "-p", "limit=2"],
+        ["export", "html", "-o", str(tmp_path / "page.html")],
+        ["network", "stats", "--json"],
+    ):
+        done = cli(library, *args)
+        assert done.returncode == 0, (args, done.stderr)
+    for args in (["people", "name", "1", "X"], ["cluster"], ["graph", "sync", "--rebuild"]):
+        assert_one_line_error(cli(library, *args))
+
+
+def test_a_full_disk_stops_with_one_line_and_keeps_what_was_stored(small_disk, tmp_path):
+    from conftest import astronaut, grace_hopper, variant
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i in range(40):
+        variant(grace_hopper() if i % 2 else astronaut(), i).save(photos / f"{i:02d}.jpg")
+    library = small_disk / "library"
+    ballast = small_disk / "ballast"
+    ballast.write_bytes(b"\0" * 11_000_000)  # leave about 1.5 MB: the library fills it
+    done = cli(library, "ingest", str(photos), "--workers", "1")
+    assert_one_line_error(done)
+    stored = query(library, "SELECT count(*) FROM images")[0][0]
+    ballast.unlink()  # space again: the next run carries on, no photo twice
+    done = cli(library, "ingest", str(photos), "--workers", "1", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["processed"] == 40 - stored
+    assert query(library, "SELECT count(*), count(DISTINCT path) FROM images") == [(40, 40)]

@@ -152,7 +152,7 @@ def test_forget_erases_every_encoding_and_crop_from_the_library_files(clustered)
         for (c,) in query(clustered, "SELECT crop_jpeg FROM faces WHERE person_id = ?", [grace_id])
     ]
     assert len(crops) == 5
-    assert forget_person(clustered, grace_id) == 5
+    assert forget_person(clustered, grace_id).faces_erased == 5
     left = query(
         clustered,
         "SELECT count(*) FROM faces WHERE forgotten AND encoding IS NULL"

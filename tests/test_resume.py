@@ -1,5 +1,6 @@
 """A run killed at any moment resumes exactly; a second writer is turned away cleanly."""
 
+import json
 import os
 import re
 import signal
@@ -98,7 +99,8 @@ def test_killed_run_resumes_with_no_duplicates(many_photos, tmp_path, stop):
     assert stats(library)["faces"] == stats(clean)["faces"]
 
 
-def test_a_second_writer_gets_library_in_use(photo_dir, library):
+def test_a_process_holding_the_file_makes_others_wait_then_say_so(photo_dir, library, monkeypatch):
+    monkeypatch.setenv("FACEGRAPH_LOCK_TIMEOUT", "1")
     Library.open(library, write=True).close()
     holder = subprocess.Popen(
         [
@@ -112,10 +114,12 @@ def test_a_second_writer_gets_library_in_use(photo_dir, library):
     )
     try:
         assert holder.stdout.readline().strip() == b"open"
+        started = time.monotonic()
         with pytest.raises(
             LibraryInUseError, match=rf"library {library} is in use .*PID {holder.pid}"
         ):
             ingest([photo_dir], library, workers=1)
+        assert time.monotonic() - started < 15
         done = subprocess.run(
             [sys.executable, "-m", "facegraph", "stats", "--library", str(library)],
             capture_output=True,
@@ -131,3 +135,46 @@ def test_a_second_writer_gets_library_in_use(photo_dir, library):
         holder.kill()
         holder.wait()
     assert ingest([photo_dir], library, workers=1).processed == 4  # and the library is fine
+
+
+@pytest.mark.slow
+def test_reading_and_editing_go_on_while_an_ingest_runs(many_photos, photo_dir, tmp_path):
+    """The ingest holds the file only while it writes a batch: readers and edits take turns
+    with it, and a second ingest into the same library is refused at once."""
+    library = tmp_path / "library"
+    ingest([photo_dir], library, workers=1)  # people to edit
+    from facegraph import cluster_people, name_person
+
+    cluster_people(library, full=True)
+    (person,) = query(library, "SELECT min(person_id) FROM people")[0]
+    running = start_ingest(many_photos, library)
+    try:
+        wait_for_progress(running, 5)
+        counts = []
+        for _ in range(4):
+            done = subprocess.run(
+                [sys.executable, "-m", "facegraph", "stats", "--json", "--library", str(library)],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert done.returncode == 0, done.stderr
+            counts.append(json.loads(done.stdout)["images"])
+        name_person(library, person, "Named during the ingest")
+        second = subprocess.run(
+            [sys.executable, "-m", "facegraph", "ingest", str(many_photos), "--library",
+             str(library)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )  # fmt: skip
+        assert second.returncode == 1 and "in use" in second.stderr
+        assert running.poll() is None, "the ingest should still be running"
+        assert counts == sorted(counts) and counts[-1] < PHOTOS + 4
+    finally:
+        running.wait(timeout=600)
+    assert running.returncode == 0
+    assert query(library, "SELECT count(*) FROM images") == [(PHOTOS + 4,)]
+    assert query(library, "SELECT name FROM people WHERE person_id = ?", [person]) == [
+        ("Named during the ingest",)
+    ]

@@ -10,6 +10,7 @@ from .options import (
     detection_options,
     json_option,
     library_option,
+    out_dir_option,
     print_json,
     print_photo_error,
     printable,
@@ -27,13 +28,21 @@ from .options import (
 )
 @click.option("--retry-errors", is_flag=True, help="Try again photos that failed before.")
 @click.option(
+    "--verify",
+    is_flag=True,
+    help="Compare the content of files whose size and time look unchanged (reads every file).",
+)
+@click.option("--force", is_flag=True, help="Analyse every photo again, changed or not.")
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="Progress bar [default: when stderr is a terminal].",
 )
 @json_option
 @user_errors
-def ingest(paths, library, settings, workers, retry_errors, progress, as_json) -> None:
+def ingest(
+    paths, library, settings, workers, retry_errors, verify, force, progress, as_json
+) -> None:
     """Find faces in the photos below PATHS and store them in the library.
 
     Only new and changed photos are analysed; moved photos are recognised by their content,
@@ -51,6 +60,8 @@ def ingest(paths, library, settings, workers, retry_errors, progress, as_json) -
         settings=settings,
         workers=workers,
         retry_errors=retry_errors,
+        verify=verify,
+        force=force,
         progress=progress,
         on_error=None if as_json else print_photo_error,
     )
@@ -117,14 +128,7 @@ def faces() -> None:
 
 
 @faces.command("export-crops")
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False),
-    help="Folder to write the crops to (created if needed).",
-)
+@out_dir_option("the crops")
 @library_option
 @json_option
 @user_errors

@@ -22,7 +22,7 @@ from ..coappearance.filters import WEIGHTS, NetworkFilter
 from ..errors import FacegraphError
 from ..faces.options import DETECTORS, ENCODERS, RUNTIMES
 from ..ingestion.settings import DetectionSettings
-from ..library import DEFAULT_LIBRARY, ENGINE_ENV, ENGINES, LIBRARY_ENV
+from ..library import DEFAULT_LIBRARY, ENGINE_ENV, ENGINES, LIBRARY_ENV, is_disk_failure
 from ..people.params import METHODS, ClusterParams
 from ..safe_text import printable
 
@@ -51,6 +51,18 @@ def library_option(command: Callable[..., Any]) -> Callable[..., Any]:
         default=None,
         help=f"Library directory (default: ${LIBRARY_ENV} or ./{DEFAULT_LIBRARY}).",
     )(command)
+
+
+def out_dir_option(what: str) -> Decorator:
+    """``-o/--out DIR``: the folder a command writes `what` to, handed over as ``out_dir``."""
+    return click.option(
+        "-o",
+        "--out",
+        "out_dir",
+        required=True,
+        type=click.Path(file_okay=False),
+        help=f"Folder to write {what} to (created if needed).",
+    )
 
 
 def json_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -110,10 +122,10 @@ def _storage_failure(exc: Exception) -> str | None:
     disk, a damaged block), or None for any other exception."""
     kind, text = type(exc), str(exc).strip()
     first = text.splitlines()[0] if text else kind.__name__
-    if kind.__module__.split(".")[0] in ("duckdb", "_duckdb") and kind.__name__ in (
-        "IOException",
-        "PermissionException",
-        "OutOfMemoryException",
+    from_duckdb = kind.__module__.split(".")[0] in ("duckdb", "_duckdb")
+    if from_duckdb and (
+        kind.__name__ in ("IOException", "PermissionException", "OutOfMemoryException")
+        or is_disk_failure(exc)
     ):
         return f"the library's database could not be read or written: {first}"
     if isinstance(exc, RuntimeError) and first.lower().startswith(

@@ -10,6 +10,7 @@ from .options import (
     cluster_options,
     json_option,
     library_option,
+    out_dir_option,
     print_json,
     printable,
     report,
@@ -292,12 +293,19 @@ def people_forget(person_id, yes, library, as_json) -> None:
 
     if not yes:
         click.confirm(f"Forget person {person_id} for good (cannot be undone)?", abort=True)
-    erased = forget_person(library, person_id)
+    result = forget_person(library, person_id)
     report(
         as_json,
-        {"person_id": person_id, "faces_erased": erased},
-        f"forgot person {person_id}: {erased} faces erased",
+        {"person_id": person_id, **result.as_dict()},
+        f"forgot person {person_id}: {result.faces_erased} faces erased, "
+        f"{len(result.files_removed)} files facegraph wrote into the library removed",
     )
+    for path in result.files_elsewhere:
+        click.echo(
+            f"warning: {printable(path)} was written from this library and may still "
+            "show this person; delete it if so",
+            err=True,
+        )
 
 
 @people.command("undo")
@@ -346,14 +354,7 @@ def people_log(library, limit, as_json) -> None:
 
 @people.command("mosaic")
 @click.argument("person_ids", nargs=-1, type=int)
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False),
-    help="Folder to write the mosaics to (created if needed).",
-)
+@out_dir_option("the mosaics")
 @library_option
 @json_option
 @user_errors

@@ -23,7 +23,9 @@ from pathlib import Path
 import networkx as nx
 from PIL import Image
 
+from ..artefacts import record_written
 from ..errors import ExportError
+from ..library import resolve_library_path
 from ..people.read import representative_crops
 from ..safe_text import spreadsheet_cell
 from .build import coappearance_network
@@ -192,4 +194,6 @@ def export_network(
         for node, number in communities(network).items():
             network.nodes[node]["community"] = number
     crops = representative_crops(library, list(network.nodes)) if fmt == "html" else None
-    return write_network(network, fmt, out, crops, node_scale=node_scale)
+    files = write_network(network, fmt, out, crops, node_scale=node_scale)
+    record_written(resolve_library_path(library), files)
+    return files

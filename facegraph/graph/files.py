@@ -6,21 +6,13 @@ No engine is loaded here; `facegraph.graph` opens the files.
 
 from __future__ import annotations
 
-import errno
-import fcntl
+import contextlib
 import hashlib
 import os
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import GraphEngineError, LibraryInUseError
-from ..library import DEFAULT_ENGINE, ENGINE_ENV, ENGINES, GRAPH_FILES
-
-#: how long a reader or writer waits for another process to finish with the graph
-LOCK_TIMEOUT_ENV = "FACEGRAPH_LOCK_TIMEOUT"
-LOCK_TIMEOUT = 60.0
+from ..errors import GraphEngineError
+from ..library import DEFAULT_ENGINE, ENGINE_ENV, ENGINES, GRAPH_FILES, file_lock
 
 
 def resolve_engine(engine: str | None = None) -> str:
@@ -56,37 +48,9 @@ def existing_engines(library_root: Path) -> list[str]:
     return [engine for engine in ENGINES if graph_path(library_root, engine).exists()]
 
 
-@contextmanager
-def graph_lock(library_root: Path, *, exclusive: bool) -> Iterator[None]:
-    """Readers share the graph, a writer has it alone; waits up to `LOCK_TIMEOUT` seconds.
-
-    A library on a read-only disk has no lock file and no writers: readers go ahead."""
-    lock_file = Path(library_root) / "graph.lock"
-    if not lock_file.exists():
-        try:
-            lock_file.touch()
-        except OSError as exc:
-            if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM) or exclusive:
-                raise
-            yield
-            return
-    timeout = float(os.environ.get(LOCK_TIMEOUT_ENV) or LOCK_TIMEOUT)
-    deadline, pause = time.monotonic() + timeout, 0.01
-    mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
-    with open(lock_file, "rb") as handle:  # closing it releases the lock
-        while True:
-            try:
-                fcntl.flock(handle, mode | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise LibraryInUseError(
-                        f"the graph of {library_root} has been busy for {timeout:.0f} s; "
-                        "try again when the other facegraph command has finished"
-                    ) from None
-                time.sleep(pause)
-                pause = min(pause * 2, 0.5)
-        yield
+def graph_lock(library_root: Path, *, exclusive: bool) -> contextlib.AbstractContextManager:
+    """Readers share the graph, a writer has it alone; each waits its turn (`lock_timeout`)."""
+    return file_lock(Path(library_root) / "graph.lock", exclusive=exclusive)
 
 
 def checksum_path(path: Path) -> Path:

@@ -6,6 +6,7 @@ import csv
 import os
 from pathlib import Path
 
+from ..artefacts import record_written
 from ..library import Library
 from ..safe_text import spreadsheet_cell
 from . import store
@@ -21,7 +22,7 @@ def export_crops(library: str | os.PathLike[str] | None, out_dir: str | os.PathL
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    count = 0
+    files = [out / INDEX_FILE]
     with Library.open(library) as lib, open(out / INDEX_FILE, "w", newline="") as index:
         writer = csv.writer(index)
         writer.writerow(["face_id", "file", "image_path", "left", "top", "right", "bottom"])
@@ -29,5 +30,7 @@ def export_crops(library: str | os.PathLike[str] | None, out_dir: str | os.PathL
             name = f"face_{face_id:06d}.jpg"
             (out / name).write_bytes(crop)
             writer.writerow([face_id, name, spreadsheet_cell(image_path), *box])
-            count += 1
-    return count
+            files.append(out / name)
+        root = lib.path
+    record_written(root, files)
+    return len(files) - 1

@@ -3,6 +3,7 @@ the library already knows of a file."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -35,6 +36,21 @@ class PhotoResult:
     camera_make: str | None = None
     camera_model: str | None = None
     faces: list[FaceRecord] = field(default_factory=list)
+
+
+def stored_path(path: str) -> tuple[str, bytes | None]:
+    """A path as the library stores it: ``(text, None)`` for UTF-8 names; for others a readable
+    text with the undecodable bytes as ``\\xNN`` and the name's exact bytes."""
+    raw = os.fsencode(path)
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "backslashreplace"), raw
+
+
+def os_path(text: str, raw: bytes | None) -> str:
+    """The path to open, from what `stored_path` stored."""
+    return os.fsdecode(bytes(raw)) if raw is not None else text
 
 
 @dataclass(frozen=True)

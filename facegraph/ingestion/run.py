@@ -8,22 +8,25 @@ either stored with all its faces or not at all.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import multiprocessing
 import os
 import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
+import duckdb
 from tqdm import tqdm
 
 from .. import graph
 from ..faces import detect as face_ops
-from ..library import Library, transaction
+from ..library import Library, is_disk_failure, lease, resolve_library_path, transaction
 from . import store
 from .analyse import analyse_photos
-from .records import PhotoResult
-from .scan import hash_file, plan_ingest, walk_photos
+from .records import KnownImage, PhotoResult
+from .scan import ScanPlan, hash_file, plan_ingest, walk_photos
 from .settings import DetectionSettings
 
 
@@ -60,6 +63,8 @@ def default_workers() -> int:
     except AttributeError:  # pragma: no cover - not Linux
         return max(1, os.cpu_count() or 1)
 
+
+log = logging.getLogger(__name__)
 
 _worker_settings: DetectionSettings | None = None
 
@@ -113,6 +118,8 @@ def ingest(
     settings: DetectionSettings | None = None,
     workers: int | None = None,
     retry_errors: bool = False,
+    verify: bool = False,
+    force: bool = False,
     progress: bool | None = None,
     on_error: Callable[[str, str], None] | None = None,
     batch_size: int = 16,
@@ -120,9 +127,15 @@ def ingest(
 ) -> IngestReport:
     """Add the photos below `paths` to the library; only new and changed files are analysed.
 
+    A file counts as changed when its size or modification time did; ``verify=True`` also
+    compares the content hash of every file that looks unchanged (a photo replaced by another of
+    the same size and time), ``force=True`` analyses every file again.
+
     ``progress=None`` shows a progress bar when stderr is a terminal. `on_error` is called with
     ``(path, reason)`` for each photo that cannot be used; the run goes on. Ctrl-C stops the run
     after storing what is finished (``report.interrupted``); the next run continues from there.
+    The library is held only while a batch is written, so other commands can read and edit it
+    during a long run; a second ingest into the same library is refused.
     """
     started = time.monotonic()
     settings = (settings or DetectionSettings()).resolved()
@@ -132,32 +145,20 @@ def ingest(
         if not os.path.exists(root):
             raise FileNotFoundError(f"no such file or folder: {root}")
 
-    with Library.open(library, write=True) as lib:
-        con = lib.connection
-        report = IngestReport(library=str(lib.path))
-        scanned = walk_photos(roots, skip=[lib.path], warnings=report.warnings)
-        known = store.known_images(con)
-        plan = plan_ingest(scanned, known, roots, hash_file, retry_errors=retry_errors)
-        report.scanned, report.new, report.changed = len(scanned), plan.new, plan.changed
-        report.unchanged, report.moved, report.vanished = (
-            plan.unchanged,
-            len(plan.moves),
-            len(plan.vanished),
-        )
-        with transaction(con):
-            store.record_moves(con, plan.moves)
-            store.record_touched(con, plan.touched)
-            store.set_missing(con, plan.reappeared, missing=False)
-            store.set_missing(con, plan.vanished, missing=True)
-
+    with lease(resolve_library_path(library), "ingest"):
+        with Library.open(library, write=True) as lib:
+            report = IngestReport(library=str(lib.path))
+            plan, known = _plan(lib, roots, report, retry_errors, verify, force)
         detection = settings.describe()
         pending: list[PhotoResult] = []
         last_commit = time.monotonic()
 
         def flush() -> None:
             nonlocal last_commit
-            store.write_results(con, pending, detection)
-            pending.clear()
+            if pending:
+                with Library.open(library, write=True) as lib:
+                    _store(lib.connection, pending, detection, report, on_error)
+                pending.clear()
             last_commit = time.monotonic()
 
         bar = tqdm(
@@ -196,7 +197,67 @@ def ingest(
             results.close()  # stops the worker pool
             bar.close()
             flush()
-        lib.checkpoint()
-        graph.refresh_existing(lib)
+        with Library.open(library, write=True) as lib:
+            lib.checkpoint()
+            graph.refresh_existing(lib)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _plan(
+    lib: Library,
+    roots: list[str],
+    report: IngestReport,
+    retry_errors: bool,
+    verify: bool,
+    force: bool,
+) -> tuple[ScanPlan, dict[str, KnownImage]]:
+    """Scan the folders, compare with the library and record moves and vanished photos."""
+    con = lib.connection
+    scanned = walk_photos(roots, skip=[lib.path], warnings=report.warnings)
+    known = store.known_images(con)
+    plan = plan_ingest(
+        scanned, known, roots, hash_file, retry_errors=retry_errors, verify=verify, force=force
+    )
+    report.scanned, report.new, report.changed = len(scanned), plan.new, plan.changed
+    report.unchanged, report.moved, report.vanished = (
+        plan.unchanged,
+        len(plan.moves),
+        len(plan.vanished),
+    )
+    with transaction(con):
+        store.record_moves(con, plan.moves)
+        store.record_touched(con, plan.touched)
+        store.set_missing(con, plan.reappeared, missing=False)
+        store.set_missing(con, plan.vanished, missing=True)
+    return plan, known
+
+
+def _store(
+    con: duckdb.DuckDBPyConnection,
+    results: list[PhotoResult],
+    detection: str,
+    report: IngestReport,
+    on_error: Callable[[str, str], None] | None,
+) -> None:
+    """Write a batch in one transaction; if that fails, photo by photo, so one photo the
+    database refuses is reported (and stored as an error where it can be) and the rest land."""
+    try:
+        store.write_results(con, results, detection)
+        return
+    except Exception as exc:
+        if is_disk_failure(exc):
+            raise  # a full or failing disk: stop here, the next run redoes this batch
+        log.warning("a batch of %d photos could not be stored (%s)", len(results), exc)
+    for result in results:
+        try:
+            store.write_results(con, [result], detection)
+            continue
+        except Exception as exc:
+            reason = f"could not be stored: {str(exc).strip().splitlines()[0]}"
+        report.errors.append((result.path, reason))
+        if on_error:
+            on_error(result.path, reason)
+        failed = replace(result, status="error", error=reason, faces=[])
+        with contextlib.suppress(Exception):
+            store.write_results(con, [failed], detection)

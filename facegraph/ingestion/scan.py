@@ -108,8 +108,13 @@ def plan_ingest(
     roots: Iterable[str],
     hash_file: Callable[[str], str],
     retry_errors: bool = False,
+    verify: bool = False,
+    force: bool = False,
 ) -> ScanPlan:
-    """Compare a scan with the library: skip unchanged files, spot moves by content hash."""
+    """Compare a scan with the library: skip unchanged files, spot moves by content hash.
+
+    `verify` hashes the files whose size and time did not change too, so a photo replaced by
+    another with the same size and time is found; `force` analyses every known file again."""
     roots = [os.path.abspath(r) for r in roots]
     plan = ScanPlan()
     seen = {f.path for f in scanned}
@@ -120,7 +125,9 @@ def plan_ingest(
             new_files.append(file)
             continue
         same_stamp = row.size_bytes == file.size_bytes and row.mtime_ns == file.mtime_ns
-        if same_stamp and not (retry_errors and row.status == "error"):
+        if same_stamp and verify and not force and row.content_hash:
+            same_stamp = _safe_hash(hash_file, file.path) == row.content_hash
+        if same_stamp and not force and not (retry_errors and row.status == "error"):
             plan.unchanged += 1
             if row.missing:
                 plan.reappeared.append(row.image_id)

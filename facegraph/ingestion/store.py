@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
 from ..library import transaction
-from .records import KnownImage, PhotoResult
+from .records import KnownImage, PhotoResult, os_path, stored_path
 
 
 def known_images(con: duckdb.DuckDBPyConnection) -> dict[str, KnownImage]:
+    """Every stored photo, by the path to open it at."""
     rows = con.execute(
         "SELECT image_id, path, size_bytes, mtime_ns, status, content_hash,"
-        " missing_since IS NOT NULL FROM images"
+        " missing_since IS NOT NULL, path_bytes FROM images"
     ).fetchall()
-    return {row[1]: KnownImage(*row) for row in rows}
+    known = {}
+    for *fields, raw in rows:
+        image = KnownImage(*fields)
+        known[os_path(image.path, raw)] = replace(image, path=os_path(image.path, raw))
+    return known
 
 
 def record_moves(
@@ -27,9 +33,9 @@ def record_moves(
     if not moves:
         return
     con.executemany(
-        "UPDATE images SET path = ?, size_bytes = ?, mtime_ns = ?, missing_since = NULL"
-        " WHERE image_id = ?",
-        [(path, size, mtime, image_id) for image_id, path, size, mtime in moves],
+        "UPDATE images SET path = ?, path_bytes = ?, size_bytes = ?, mtime_ns = ?,"
+        " missing_since = NULL WHERE image_id = ?",
+        [(*stored_path(path), size, mtime, image_id) for image_id, path, size, mtime in moves],
     )
 
 
@@ -54,11 +60,13 @@ def set_missing(con: duckdb.DuckDBPyConnection, image_ids: Sequence[int], missin
 
 
 _UPSERT_IMAGE = """
-INSERT INTO images (path, content_hash, size_bytes, mtime_ns, width, height, orientation,
-                    taken_at, camera_make, camera_model, status, error, face_count, detection)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO images (path, path_bytes, content_hash, size_bytes, mtime_ns, width, height,
+                    orientation, taken_at, camera_make, camera_model, status, error, face_count,
+                    detection)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (path) DO UPDATE SET
-    content_hash = excluded.content_hash, size_bytes = excluded.size_bytes,
+    path_bytes = excluded.path_bytes, content_hash = excluded.content_hash,
+    size_bytes = excluded.size_bytes,
     mtime_ns = excluded.mtime_ns, width = excluded.width, height = excluded.height,
     orientation = excluded.orientation, taken_at = excluded.taken_at,
     camera_make = excluded.camera_make, camera_model = excluded.camera_model,
@@ -93,7 +101,7 @@ def write_results(
             image_id = con.execute(
                 _UPSERT_IMAGE,
                 [
-                    result.path,
+                    *stored_path(result.path),
                     result.content_hash,
                     result.size_bytes,
                     result.mtime_ns,

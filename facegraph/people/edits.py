@@ -7,8 +7,10 @@ projection in step. `forget_person` is the exception: it erases, for good.
 from __future__ import annotations
 
 import os
+from dataclasses import asdict, dataclass, field
 
 from .. import graph
+from ..artefacts import remove_written
 from ..errors import FaceNotFoundError, NothingToUndoError
 from ..library import Library, rewrite_database, transaction
 from . import store as ps
@@ -193,13 +195,27 @@ def undo(library, count: int = 1) -> list[str]:
         return [action for _, action, _ in edits]
 
 
-def forget_person(library, person_id: int) -> int:
+@dataclass
+class ForgetReport:
+    faces_erased: int
+    #: files facegraph wrote into the library that showed people (pages, mosaics): removed
+    files_removed: list[str] = field(default_factory=list)
+    #: files it wrote elsewhere (exports): they may still show the person; yours to delete
+    files_elsewhere: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def forget_person(library, person_id: int) -> ForgetReport:
     """Delete a person and every encoding and crop of their faces, for good.
 
     The faces keep only their boxes (so the photo still counts a face) and are marked
     forgotten; the person's name leaves the edit log, the undo history before this point is
-    dropped, and the database file is rewritten so no deleted bytes remain in it. Returns the
-    number of faces forgotten. This cannot be undone.
+    dropped, the graph is rebuilt and the database file rewritten so no deleted bytes remain
+    in them, and every page, mosaic and crop facegraph wrote into the library is removed. The
+    report lists the files it wrote elsewhere, which may still show the person. This cannot be
+    undone.
     """
     with Library.open(library, write=True) as lib:
         con = lib.connection
@@ -214,4 +230,7 @@ def forget_person(library, person_id: int) -> int:
         graph.refresh_existing(lib, rebuild=True)
         path = lib.database_path
     rewrite_database(path)
-    return len(face_ids)
+    cleanup = remove_written(path.parent)
+    return ForgetReport(
+        len(face_ids), [str(p) for p in cleanup.removed], [str(p) for p in cleanup.elsewhere]
+    )

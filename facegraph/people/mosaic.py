@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from ..artefacts import record_written
 from ..library import Library
 from . import store as ps
 
@@ -45,4 +46,5 @@ def make_mosaics(
             path = out / f"person_{person_id}.jpg"
             sheet.save(path, quality=88)
             written.append(path)
+        record_written(lib.path, written)
     return written

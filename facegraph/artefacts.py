@@ -1,0 +1,74 @@
+"""Files facegraph writes that show people (pages, exports, mosaics, crops), remembered per
+library so that forgetting a person can remove them.
+
+Each write appends one line to ``LIBRARY/artefacts.jsonl``: the file's absolute path. Files
+inside the library are facegraph's own and are removed when a person is forgotten; files
+written elsewhere (an export to your desktop) are the user's, and are listed instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .library import file_lock
+
+log = logging.getLogger(__name__)
+
+REGISTRY = "artefacts.jsonl"
+
+
+def record_written(library_root: Path, paths: Iterable[str | os.PathLike[str]]) -> None:
+    """Remember files just written from this library."""
+    lines = "".join(json.dumps({"path": str(Path(p).absolute())}) + "\n" for p in paths)
+    if not lines or not Path(library_root).is_dir():
+        return
+    registry = Path(library_root) / REGISTRY
+    try:
+        with file_lock(registry.with_suffix(".lock"), exclusive=True), open(registry, "a") as out:
+            out.write(lines)
+    except OSError as exc:  # a read-only library: the export itself went elsewhere and worked
+        log.warning("could not note %s in %s (%s)", lines.strip(), registry, exc.strerror)
+
+
+def written(library_root: Path) -> list[Path]:
+    """Every remembered file that still exists, oldest first, each once."""
+    registry = Path(library_root) / REGISTRY
+    if not registry.exists():
+        return []
+    seen: dict[str, None] = {}
+    for line in registry.read_text("utf-8").splitlines():
+        try:
+            seen.setdefault(json.loads(line)["path"], None)
+        except (ValueError, KeyError, TypeError):
+            continue  # a line torn by a crash
+    return [Path(p) for p in seen if Path(p).exists()]
+
+
+@dataclass
+class Cleanup:
+    removed: list[Path] = field(default_factory=list)  # inside the library: deleted
+    elsewhere: list[Path] = field(default_factory=list)  # outside: may still show the person
+
+
+def remove_written(library_root: Path) -> Cleanup:
+    """Delete the remembered files inside the library; list the ones written elsewhere."""
+    root = Path(library_root).absolute()
+    cleanup = Cleanup()
+    for path in written(root):
+        if path.is_relative_to(root):
+            path.unlink(missing_ok=True)
+            cleanup.removed.append(path)
+        else:
+            cleanup.elsewhere.append(path)
+    registry = root / REGISTRY
+    if registry.exists():
+        with file_lock(registry.with_suffix(".lock"), exclusive=True):
+            registry.write_text(
+                "".join(json.dumps({"path": str(p)}) + "\n" for p in cleanup.elsewhere)
+            )
+    return cleanup
