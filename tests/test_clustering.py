@@ -84,3 +84,34 @@ def test_one_or_two_faces_cluster_without_error():
         ).tolist() == [-1]
         pair = cluster_faces(encodings, np.array([0, 1]), ClusterParams(method=method))
         assert len(pair) == 2
+
+
+def _person(centre: np.ndarray, count: int, spread: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return (centre + rng.normal(scale=spread / np.sqrt(128), size=(count, 128))).astype(np.float32)
+
+
+def test_a_face_joins_a_person_by_their_nearest_faces_not_by_one_lookalike():
+    from facegraph.people.clustering import attach_faces
+
+    rng = np.random.default_rng(3)
+    centre = rng.normal(size=128)
+    centre *= 0.6 / np.linalg.norm(centre)
+    person = _person(centre, 12, 0.3, seed=1)  # faces about 0.42 apart
+    lookalike = person[0] + 0.45 * _unit(rng)  # 0.45 from one face, far from the rest
+    newcomer = _person(centre, 1, 0.3, seed=2)[0]  # another photo of the person
+    labels = np.zeros(len(person), dtype=np.int64)
+    images = np.arange(len(person))
+    faces = np.stack([lookalike, newcomer]).astype(np.float32)
+    joined = attach_faces(person, labels, images, faces, np.array([100, 101]), 0.53, nearest=8)
+    assert joined.tolist() == [-1, 0]
+    # never into a photo that already shows the person, nor against "not this person"
+    in_same_photo = attach_faces(person, labels, images, faces[1:], np.array([images[0]]), 0.53)
+    assert in_same_photo.tolist() == [-1]
+    rejected = attach_faces(person, labels, images, faces[1:], np.array([101]), 0.53, {(0, 0)})
+    assert rejected.tolist() == [-1]
+
+
+def _unit(rng) -> np.ndarray:
+    v = rng.normal(size=128)
+    return v / np.linalg.norm(v)

@@ -288,3 +288,56 @@ def cluster_faces(
         labels = np.asarray(_sklearn_method(encodings, params), dtype=np.int64)
     labels = enforce_cannot_link(encodings, labels, image_ids)
     return relabel(drop_small_clusters(labels, params.min_faces))
+
+
+# ---------------------------------------------------------------- attaching faces to people
+
+
+def attach_faces(
+    known: np.ndarray,
+    known_labels: np.ndarray,
+    known_images: np.ndarray,
+    faces: np.ndarray,
+    face_images: np.ndarray,
+    threshold: float,
+    forbidden: set[tuple[int, int]] | None = None,
+    nearest: int = 8,
+    neighbours: int = 10,
+) -> np.ndarray:
+    """The label each face joins among labelled `known` faces, or -1.
+
+    A face joins the label whose `nearest` faces lie closest to it on average, if that average
+    is below `threshold`: average linkage to the part of the person the face resembles, so one
+    close face is not enough (a stranger who looks like one photo of someone stays apart), while
+    a person seen in many poses need not be close to all of them (0 = all faces). Candidates are
+    the labels of its `neighbours` nearest known faces. Never a label already in the face's
+    photo, nor ``(face index, label)`` in `forbidden` ("not this person")."""
+    chosen = np.full(len(faces), -1, dtype=np.int64)
+    if len(known) == 0 or len(faces) == 0:
+        return chosen
+    forbidden = forbidden or set()
+    known = np.asarray(known, dtype=np.float32)
+    order = np.argsort(known_labels, kind="stable")
+    starts = np.searchsorted(known_labels[order], np.unique(known_labels))
+    members = dict(zip(np.unique(known_labels).tolist(), np.split(order, starts[1:]), strict=True))
+    in_photo: dict[int, set[int]] = {}
+    for image, label in zip(known_images.tolist(), known_labels.tolist(), strict=True):
+        in_photo.setdefault(image, set()).add(label)
+    distances, indices = nearest_neighbours(known, min(neighbours, len(known)), faces)
+    for row in range(len(faces)):
+        near = indices[row][(distances[row] < threshold) & (indices[row] >= 0)]
+        taken = in_photo.setdefault(int(face_images[row]), set())
+        best, best_mean = -1, threshold
+        for label in dict.fromkeys(known_labels[near].tolist()):
+            if label in taken or (row, label) in forbidden:
+                continue
+            spread = np.linalg.norm(known[members[label]] - faces[row], axis=1)
+            if nearest and len(spread) > nearest:
+                spread = np.partition(spread, nearest - 1)[:nearest]
+            mean = float(spread.mean())
+            if mean < best_mean:
+                best, best_mean = label, mean
+        if best >= 0:
+            chosen[row] = best
+            taken.add(best)
+    return chosen

@@ -12,8 +12,12 @@ class ClusterParams:
     """How faces are grouped. ``threshold`` is the largest distance that still links two faces."""
 
     method: str = "ahc"
-    threshold: float = 0.5
+    threshold: float = 0.51
     min_faces: int = 2
+    #: a face left over by clustering, or new in an incremental run, joins the person whose
+    #: `attach_nearest` nearest faces lie within `threshold + attach_slack` of it on average
+    attach_nearest: int = 8
+    attach_slack: float = 0.02
     #: neighbours examined per face (the graph is a k-nearest-neighbour graph, not all pairs)
     neighbours: int = 30
     # the old tool's iterative DBSCAN

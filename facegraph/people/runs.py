@@ -20,7 +20,7 @@ import numpy as np
 from .. import graph
 from ..library import Library, transaction
 from . import store as ps
-from .clustering import cluster_faces, nearest_neighbours
+from .clustering import attach_faces, cluster_faces
 from .params import ClusterParams
 
 
@@ -138,30 +138,18 @@ def _incremental(con, faces: ps.FaceSet, rejected: set, params: ClusterParams) -
     report = ClusterReport(mode="incremental", considered=len(pending))
     if len(pending) == 0:
         return report
-    in_photo = defaultdict(set)  # photo -> people already in it
-    for image, person in zip(known.image_ids, known.person_ids, strict=True):
-        in_photo[int(image)].add(int(person))
-
-    chosen: dict[int, int] = {}
-    if len(known):
-        k = min(10, len(known))
-        distances, indices = nearest_neighbours(known.encodings, k, pending.encodings)
-        for row, (face, image) in enumerate(zip(pending.face_ids, pending.image_ids, strict=True)):
-            votes: Counter = Counter()
-            nearest: dict[int, float] = {}
-            for d, i in zip(distances[row], indices[row], strict=True):
-                if i < 0 or d >= params.threshold:
-                    continue
-                person = int(known.person_ids[i])
-                votes[person] += 1
-                nearest.setdefault(person, float(d))
-            ranked = sorted(votes, key=lambda p: (-votes[p], nearest[p]))
-            for person in ranked:
-                if (int(face), person) in rejected or person in in_photo[int(image)]:
-                    continue
-                chosen[int(face)] = person
-                in_photo[int(image)].add(person)
-                break
+    index_of = {int(face): row for row, face in enumerate(pending.face_ids)}
+    forbidden = {(index_of[f], p) for f, p in rejected if f in index_of}
+    joined = attach_faces(
+        known.encodings, known.person_ids, known.image_ids,
+        pending.encodings, pending.image_ids, params.threshold + params.attach_slack, forbidden,
+        params.attach_nearest,
+    )  # fmt: skip
+    chosen = {
+        int(face): int(person)
+        for face, person in zip(pending.face_ids, joined, strict=True)
+        if person >= 0
+    }
     ps.assign_faces(con, list(chosen), list(chosen.values()), "cluster")
     report.assigned_to_existing = len(chosen)
 
