@@ -91,6 +91,26 @@ def product(enc, images, *, params: ClusterParams, late_pass: bool = True) -> np
     return labels
 
 
+def incremental(enc, images, *, params: ClusterParams, chunks: int = 5) -> np.ndarray:
+    """What `facegraph cluster` (without --full) gives after each of `chunks` ingests."""
+    photos = np.unique(images)
+    chunk_of = dict(zip(photos.tolist(), np.arange(len(photos)) * chunks // len(photos)))
+    chunk = np.array([chunk_of[int(i)] for i in images])
+    labels = np.full(len(enc), -1, dtype=np.int64)
+    for c in range(chunks):
+        pending = np.flatnonzero((chunk <= c) & (labels < 0))
+        known = labels >= 0
+        joined = attach_faces(
+            enc[known], labels[known], images[known], enc[pending], images[pending],
+            params.threshold + params.attach_slack, nearest=params.attach_nearest,
+        )  # fmt: skip
+        labels[pending] = joined
+        rest = pending[joined < 0]
+        more = cluster_faces(enc[rest], images[rest], params)
+        labels[rest[more >= 0]] = more[more >= 0] + labels.max() + 1
+    return labels
+
+
 def all_pairs_ahc(enc, images, *, threshold: float) -> np.ndarray:
     from sklearn.cluster import AgglomerativeClustering
 
@@ -118,6 +138,7 @@ def methods(default: ClusterParams) -> dict:
             product, params=default
         ),
         "previous default (ahc 0.50, joins by one nearest face)": partial(product, params=before),
+        "default, in 5 incremental runs (ingest + cluster)": partial(incremental, params=default),
         "default without the late pass": partial(product, params=default, late_pass=False),
         "default, joining by all of a person's faces": partial(
             product, params=replace(default, attach_nearest=0, attach_slack=0.0)
