@@ -94,7 +94,9 @@ def product(enc, images, *, params: ClusterParams, late_pass: bool = True) -> np
 def incremental(enc, images, *, params: ClusterParams, chunks: int = 5) -> np.ndarray:
     """What `facegraph cluster` (without --full) gives after each of `chunks` ingests."""
     photos = np.unique(images)
-    chunk_of = dict(zip(photos.tolist(), np.arange(len(photos)) * chunks // len(photos)))
+    chunk_of = dict(
+        zip(photos.tolist(), (np.arange(len(photos)) * chunks // len(photos)).tolist(), strict=True)
+    )
     chunk = np.array([chunk_of[int(i)] for i in images])
     labels = np.full(len(enc), -1, dtype=np.int64)
     for c in range(chunks):
