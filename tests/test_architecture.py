@@ -151,6 +151,7 @@ SPEAKS_SQL = (
     "facegraph.graph",
     "facegraph.ingestion.store",
     "facegraph.people.store",
+    "facegraph.people.edit_store",
 )
 
 

@@ -115,3 +115,14 @@ def test_a_face_joins_a_person_by_their_nearest_faces_not_by_one_lookalike():
 def _unit(rng) -> np.ndarray:
     v = rng.normal(size=128)
     return v / np.linalg.norm(v)
+
+
+def test_a_cluster_never_joins_two_people_kept_apart():
+    from facegraph.people.clustering import keep_people_apart
+
+    labels = np.array([0, 0, 0, 0, 0, 1, 1])
+    before = np.array([7, 7, 8, -1, 9, 3, 3])  # people 7 and 8 were said to be different
+    split = keep_people_apart(labels, before, {(7, 8)})
+    assert split[0] == split[1] == split[3] == split[4] != split[2]  # 9 is not apart from 7
+    assert split[2] >= 2 and (split[5:] == 1).all()
+    assert (keep_people_apart(labels, before, set()) == labels).all()

@@ -21,6 +21,7 @@ from facegraph import (
     undo,
 )
 from facegraph.cli import main
+from facegraph.library import Library
 
 
 def state(library):
@@ -209,3 +210,67 @@ def test_forget_also_leaves_no_trace_in_the_graph(clustered):
         p.read_bytes() for p in Path(clustered).iterdir() if p.name.startswith(graph_file.name)
     )
     assert graph_bytes and b"Yolanda Unforgettable" not in graph_bytes
+
+
+def _split_by_clustering(library, person, faces):
+    """As if a clustering run had put some of a person's faces in a second person."""
+    with Library.open(library, write=True) as lib:
+        (other,) = lib.connection.execute(
+            "INSERT INTO people DEFAULT VALUES RETURNING person_id"
+        ).fetchall()[0]
+        lib.connection.execute(
+            "UPDATE faces SET person_id = ?, assigned_by = 'cluster'"
+            " WHERE face_id IN (SELECT unnest(?))",
+            [other, faces],
+        )
+    return other
+
+
+def test_a_split_person_is_suggested_and_a_rejection_is_kept_by_every_run(clustered, tmp_path):
+    import shutil
+
+    from facegraph import keep_apart, suggest_people_for_faces, suggest_same_person
+
+    (grace,) = set(person_of(clustered, "grace%.jpg"))
+    faces = [f for (f,) in query(clustered, "SELECT face_id FROM faces WHERE person_id = ?",
+                                  [grace])]  # fmt: skip
+    other = _split_by_clustering(clustered, grace, faces[:2])
+    (first, *_) = suggest_same_person(clustered)
+    assert {first["person_a"], first["person_b"]} == {grace, other}
+    assert first["confidence"] > 0.3
+    control = tmp_path / "control"
+    shutil.copytree(clustered, control)
+    keep_apart(clustered, grace, other)
+    assert not suggest_same_person(clustered)
+    cluster_people(control, full=True)  # without the rejection the two become one again
+    assert len(set(person_of(control, "grace%.jpg"))) == 1
+    cluster_people(clustered, full=True)
+    grace_people = {p for p in person_of(clustered, "grace%.jpg") + person_of(clustered, "pair%")}
+    for person in grace_people:  # no person holds faces of both sides
+        held = {f for (f,) in query(clustered, "SELECT face_id FROM faces WHERE person_id = ?",
+                                     [person])}  # fmt: skip
+        assert not (held & set(faces[:2]) and held & set(faces[2:]))
+    assert undo(clustered) == ["apart"]  # clustering runs are not undone; the rejection is
+    assert suggest_same_person(clustered)  # the pair is a suggestion again
+    # a face with no person is suggested for the person it looks like
+    with Library.open(clustered, write=True) as lib:
+        lib.connection.execute("UPDATE faces SET person_id = NULL WHERE face_id = ?", [faces[3]])
+    (suggestion,) = [s for s in suggest_people_for_faces(clustered) if s["face_id"] == faces[3]]
+    assert suggestion["person_id"] == grace and suggestion["confidence"] > 0.3
+
+
+def test_cli_suggest_and_apart(clustered):
+    runner = CliRunner()
+    (grace,) = set(person_of(clustered, "grace%.jpg"))
+    faces = [f for (f,) in query(clustered, "SELECT face_id FROM faces WHERE person_id = ?",
+                                  [grace])]  # fmt: skip
+    other = _split_by_clustering(clustered, grace, faces[:2])
+    listed = runner.invoke(main, ["people", "suggest", "--json", "--library", str(clustered)])
+    assert listed.exit_code == 0, listed.output
+    (pair,) = json.loads(listed.output)["same_person"]
+    assert {pair["person_a"], pair["person_b"]} == {grace, other}
+    done = runner.invoke(main, ["people", "apart", str(grace), str(other), "--library",
+                                str(clustered)])  # fmt: skip
+    assert done.exit_code == 0 and "kept apart" in done.output
+    again = runner.invoke(main, ["people", "suggest", "--library", str(clustered)])
+    assert again.output.strip() == "no suggestions"

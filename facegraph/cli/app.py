@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from . import ingest, network, people
+from . import clustering, ingest, network, people
 
 
 @click.group()
@@ -26,8 +26,8 @@ for command in (
     ingest.ingest,
     ingest.stats,
     ingest.faces,
-    people.cluster,
-    people.evaluate,
+    clustering.cluster,
+    clustering.evaluate,
     people.people,
     network.graph_group,
     network.sql_command,

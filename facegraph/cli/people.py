@@ -1,4 +1,4 @@
-"""`facegraph cluster`, `evaluate` and `people`: faces into people, and the corrections."""
+"""`facegraph people`: list, show, name and correct people, suggestions, forget, undo."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import json
 import click
 
 from .options import (
-    cluster_options,
     json_option,
     library_option,
     out_dir_option,
@@ -16,62 +15,6 @@ from .options import (
     report,
     user_errors,
 )
-
-
-@click.command("cluster")
-@library_option
-@cluster_options
-@click.option("--full", is_flag=True, help="Re-cluster every face (manual edits are kept).")
-@json_option
-@user_errors
-def cluster(library, params, full, as_json) -> None:
-    """Group faces into people and store who is who.
-
-    Without --full only faces with no person are considered: they join the people they are
-    close to, or form new people. IDs, names and manual edits survive every run.
-
-    Example:
-
-        facegraph cluster --threshold 0.45
-    """
-    from ..people.runs import cluster_people
-
-    result = cluster_people(library, params, full=full)
-    report(
-        as_json,
-        result.as_dict(),
-        f"{result.mode}: {result.considered} faces considered; {result.assigned_to_existing} "
-        f"joined existing people, {result.assigned_to_new} formed {result.new_people} new "
-        f"people, {result.unassigned} left unassigned; {result.people} people in all "
-        f"({result.seconds:.1f} s)",
-    )
-
-
-@click.command()
-@library_option
-@click.option(
-    "--truth",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="CSV with columns path,identity (optional left,top,right,bottom).",
-)
-@json_option
-@user_errors
-def evaluate(library, truth, as_json) -> None:
-    """Score the people against known identities (pairwise and BCubed P/R/F, NMI).
-
-    Example:
-
-        facegraph evaluate --truth ../shared/faces/MANIFEST.csv
-    """
-    from ..people.evaluate import evaluate as run_evaluate
-
-    scores = run_evaluate(library, truth)
-    if as_json:
-        print_json(scores)
-        return
-    for key, value in scores.items():
-        click.echo(f"{key:<20} {value:.3f}" if isinstance(value, float) else f"{key:<20} {value}")
 
 
 @click.group()
@@ -306,6 +249,64 @@ def people_forget(person_id, yes, library, as_json) -> None:
             "show this person; delete it if so",
             err=True,
         )
+
+
+@people.command("suggest")
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@library_option
+@json_option
+@user_errors
+def people_suggest(limit, library, as_json) -> None:
+    """Suggest people who may be one person, and people for faces with none, closest first.
+
+    Accept a pair with 'people merge', reject it with 'people apart'; accept a face with
+    'people move FACE --to PERSON', reject it with 'people not-this-person'.
+
+    Example:
+
+        facegraph people suggest --limit 10
+    """
+    from ..people.suggest import suggest_people_for_faces, suggest_same_person
+
+    pairs = suggest_same_person(library, limit)
+    faces = suggest_people_for_faces(library, limit)
+    if as_json:
+        print_json({"same_person": pairs, "faces": faces})
+        return
+    for s in pairs:
+        names = [printable(s["name_a"] or ""), printable(s["name_b"] or "")]
+        click.echo(
+            f"same person?  {s['person_a']:>5} {names[0]:<20} {s['person_b']:>5} "
+            f"{names[1]:<20} confidence {s['confidence']:.2f}"
+        )
+    for s in faces:
+        click.echo(
+            f"face {s['face_id']:>6} is person {s['person_id']:>5} "
+            f"{printable(s['name'] or ''):<20} confidence {s['confidence']:.2f}"
+        )
+    if not pairs and not faces:
+        click.echo("no suggestions")
+
+
+@people.command("apart")
+@click.argument("person_a", type=int)
+@click.argument("person_b", type=int)
+@library_option
+@json_option
+@user_errors
+def people_apart(person_a, person_b, library, as_json) -> None:
+    """Say two people are different: never suggested as one again, never clustered together.
+
+    Example:
+
+        facegraph people apart 7 12
+    """
+    from ..people.edits import keep_apart
+
+    keep_apart(library, person_a, person_b)
+    report(
+        as_json, {"apart": [person_a, person_b]}, f"people {person_a} and {person_b} are kept apart"
+    )
 
 
 @people.command("undo")

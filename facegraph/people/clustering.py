@@ -341,3 +341,33 @@ def attach_faces(
             chosen[row] = best
             taken.add(best)
     return chosen
+
+
+def keep_people_apart(
+    labels: np.ndarray, people: np.ndarray, apart: set[tuple[int, int]]
+) -> np.ndarray:
+    """Split clusters that would join two people a user said are different.
+
+    `people` is each face's person before this run (-1 for none); within a cluster, the faces of
+    each person kept apart from one already in it (largest first) go to a cluster of their own."""
+    labels = labels.copy()
+    if not apart:
+        return labels
+    next_label = int(labels.max(initial=-1)) + 1
+    for label in np.unique(labels[labels >= 0]):
+        inside = np.flatnonzero(labels == label)
+        owners, counts = np.unique(people[inside][people[inside] >= 0], return_counts=True)
+        groups: list[set[int]] = []
+        for owner in owners[np.argsort(-counts, kind="stable")].tolist():
+            home = next(
+                (g for g in groups if not any((min(owner, o), max(owner, o)) in apart for o in g)),
+                None,
+            )
+            if home is None:
+                home = set()
+                groups.append(home)
+            home.add(owner)
+        for group in groups[1:]:
+            labels[inside[np.isin(people[inside], list(group))]] = next_label
+            next_label += 1
+    return labels

@@ -11,8 +11,9 @@ from dataclasses import asdict, dataclass, field
 
 from .. import graph
 from ..artefacts import remove_written
-from ..errors import FaceNotFoundError, NothingToUndoError
+from ..errors import FaceNotFoundError, NothingToUndoError, PeopleError
 from ..library import Library, rewrite_database, transaction
+from . import edit_store
 from . import store as ps
 
 LibraryPath = str | os.PathLike[str] | None
@@ -23,12 +24,12 @@ def _edit(library, action: str, detail: dict, face_ids, person_ids, change) -> d
     with Library.open(library, write=True) as lib:
         con = lib.connection
         with transaction(con):
-            before = ps.snapshot(con, face_ids(con), person_ids(con))
+            before = edit_store.snapshot(con, face_ids(con), person_ids(con))
             result = change(con) or {}
             after_people = set(result.pop("created", []))
             if after_people:
                 before["person_ids"] = sorted(set(before["person_ids"]) | after_people)
-            ps.log_edit(con, action, detail, before)
+            edit_store.log_edit(con, action, detail, before)
         graph.refresh_existing(lib)
         return result
 
@@ -180,17 +181,32 @@ def mark_not_a_face(library, face_ids: list[int]) -> None:
     )
 
 
+def keep_apart(library, person_a: int, person_b: int) -> None:
+    """ "These two are different people": never suggested as one again, and no clustering run
+    puts them together (undo takes it back)."""
+    if person_a == person_b:
+        raise PeopleError(f"person {person_a} cannot be kept apart from themselves")
+
+    def change(con):
+        ps.require_person(con, person_a)
+        ps.require_person(con, person_b)
+        ps.keep_apart(con, person_a, person_b)
+
+    people = [person_a, person_b]
+    _edit(library, "apart", {"people": people}, _no_faces, lambda con: people, change)
+
+
 def undo(library, count: int = 1) -> list[str]:
     """Undo the last `count` edits, newest first; returns their actions."""
     with Library.open(library, write=True) as lib:
         con = lib.connection
         with transaction(con):
-            edits = ps.undoable_edits(con, count)
+            edits = edit_store.undoable_edits(con, count)
             if not edits:
                 raise NothingToUndoError("nothing to undo")
             for edit_id, _, before in edits:
-                ps.restore(con, before)
-                ps.mark_undone(con, edit_id)
+                edit_store.restore(con, before)
+                edit_store.mark_undone(con, edit_id)
         graph.refresh_existing(lib)
         return [action for _, action, _ in edits]
 
@@ -224,8 +240,8 @@ def forget_person(library, person_id: int) -> ForgetReport:
             face_ids = ps.faces_of(con, [person_id])
             ps.erase_faces(con, face_ids)
             ps.delete_people(con, [person_id])
-            ps.forget_in_edit_log(con, person_id)
-            ps.log_edit(con, "forget", {"faces": len(face_ids)}, None)
+            edit_store.forget_in_edit_log(con, person_id)
+            edit_store.log_edit(con, "forget", {"faces": len(face_ids)}, None)
         # rebuilt, not synced: a new file holds no deleted bytes of the person
         graph.refresh_existing(lib, rebuild=True)
         path = lib.database_path

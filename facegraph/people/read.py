@@ -7,6 +7,7 @@ import os
 import numpy as np
 
 from ..library import Library
+from . import edit_store
 from . import store as ps
 
 
@@ -65,4 +66,4 @@ def show_person(library: str | os.PathLike[str] | None, person_id: int) -> dict:
 def edit_history(library: str | os.PathLike[str] | None = None, limit: int = 50) -> list[dict]:
     """The latest edits and clustering runs, newest first."""
     with Library.open(library) as lib:
-        return ps.edit_log(lib.connection, limit)
+        return edit_store.edit_log(lib.connection, limit)

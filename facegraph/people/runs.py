@@ -19,8 +19,9 @@ import numpy as np
 
 from .. import graph
 from ..library import Library, transaction
+from . import edit_store
 from . import store as ps
-from .clustering import attach_faces, cluster_faces
+from .clustering import attach_faces, cluster_faces, keep_people_apart
 from .params import ClusterParams
 
 
@@ -73,7 +74,7 @@ def cluster_people(
             else:
                 report = _incremental(con, faces, rejected, params)
             ps.delete_unused_people(con)
-            ps.log_edit(con, "cluster", {"mode": mode, **asdict(params)}, None)
+            edit_store.log_edit(con, "cluster", {"mode": mode, **asdict(params)}, None)
         report.faces = len(faces)
         report.people = ps.count_people(con)
         graph.refresh_existing(lib)
@@ -87,6 +88,7 @@ def _full(
     """Re-cluster every face; returns the report and the faces with their new people."""
     report = ClusterReport(mode="full", considered=int((~faces.by_user).sum()))
     labels = cluster_faces(faces.encodings, faces.image_ids, params)
+    labels = keep_people_apart(labels, faces.person_ids, ps.apart_pairs(con))
     # map each new cluster to the existing person it overlaps most (each person once)
     overlap = Counter(
         (int(label), int(person))

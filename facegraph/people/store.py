@@ -1,8 +1,8 @@
-"""Every read and write of people, face assignments, rejections and the edit log."""
+"""Every read and write of people, face assignments, rejections and people kept apart (the edit
+log is `edit_store`)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -209,91 +209,6 @@ def crops(con: duckdb.DuckDBPyConnection, face_ids: Sequence[int]) -> list[bytes
     return [rows[f] for f in face_ids if f in rows]
 
 
-# ---------------------------------------------------------------- edits and undo
-
-
-def snapshot(
-    con: duckdb.DuckDBPyConnection, face_ids: Iterable[int], person_ids: Iterable[int]
-) -> dict:
-    """The rows an edit may change, to put them back on undo."""
-    face_ids, person_ids = sorted(set(face_ids)), sorted(set(person_ids))
-    faces = con.execute(
-        "SELECT face_id, person_id, assigned_by, not_a_face FROM faces"
-        " WHERE face_id IN (SELECT unnest(?))",
-        [face_ids],
-    ).fetchall()
-    people = con.execute(
-        "SELECT person_id, name, hidden, strftime(created_at, '%Y-%m-%d %H:%M:%S.%f') FROM people"
-        " WHERE person_id IN (SELECT unnest(?))",
-        [person_ids],
-    ).fetchall()
-    rejected = con.execute(
-        "SELECT face_id, person_id FROM face_rejections WHERE face_id IN (SELECT unnest(?))",
-        [face_ids],
-    ).fetchall()
-    return {
-        "faces": [list(r) for r in faces],
-        "face_ids": face_ids,
-        "people": [list(r) for r in people],
-        "person_ids": person_ids,
-        "rejections": [list(r) for r in rejected],
-    }
-
-
-def restore(con: duckdb.DuckDBPyConnection, before: dict) -> None:
-    """Put the rows of a snapshot back; people that did not exist then are removed."""
-    known_people = {row[0] for row in before["people"]}
-    gone = [p for p in before["person_ids"] if p not in known_people]
-    if gone:
-        con.execute("DELETE FROM people WHERE person_id IN (SELECT unnest(?))", [gone])
-    for person_id, name, hidden, created in before["people"]:
-        con.execute(
-            "INSERT INTO people (person_id, name, hidden, created_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (person_id) DO UPDATE SET name = excluded.name, hidden = excluded.hidden",
-            [person_id, name, hidden, created],
-        )
-    for face_id, person_id, assigned_by, not_a_face in before["faces"]:
-        con.execute(
-            "UPDATE faces SET person_id = ?, assigned_by = ?, not_a_face = ? WHERE face_id = ?",
-            [person_id, assigned_by, not_a_face, face_id],
-        )
-    con.execute(
-        "DELETE FROM face_rejections WHERE face_id IN (SELECT unnest(?))", [before["face_ids"]]
-    )
-    if before["rejections"]:
-        con.executemany("INSERT INTO face_rejections VALUES (?, ?)", before["rejections"])
-
-
-def log_edit(con: duckdb.DuckDBPyConnection, action: str, detail: dict, before: dict | None) -> int:
-    return con.execute(
-        "INSERT INTO edits (action, detail, previous) VALUES (?, ?, ?) RETURNING edit_id",
-        [action, json.dumps(detail), None if before is None else json.dumps(before)],
-    ).fetchall()[0][0]
-
-
-def undoable_edits(con: duckdb.DuckDBPyConnection, count: int) -> list[tuple[int, str, dict]]:
-    rows = con.execute(
-        "SELECT edit_id, action, previous FROM edits WHERE NOT undone AND previous IS NOT NULL"
-        " ORDER BY edit_id DESC LIMIT ?",
-        [count],
-    ).fetchall()
-    return [(edit_id, action, json.loads(previous)) for edit_id, action, previous in rows]
-
-
-def mark_undone(con: duckdb.DuckDBPyConnection, edit_id: int) -> None:
-    con.execute("UPDATE edits SET undone = true WHERE edit_id = ?", [edit_id])
-
-
-def edit_log(con: duckdb.DuckDBPyConnection, limit: int = 50) -> list[dict]:
-    rows = con.execute(
-        "SELECT edit_id, edited_at, action, detail, undone, previous IS NOT NULL FROM edits"
-        " ORDER BY edit_id DESC LIMIT ?",
-        [limit],
-    ).fetchall()
-    keys = ("edit_id", "edited_at", "action", "detail", "undone", "undoable")
-    return [{**dict(zip(keys, row, strict=True)), "detail": json.loads(row[3])} for row in rows]
-
-
 # ---------------------------------------------------------------- corrections
 
 
@@ -308,6 +223,11 @@ def set_hidden(con: duckdb.DuckDBPyConnection, person_id: int, hidden: bool) -> 
 def delete_people(con: duckdb.DuckDBPyConnection, person_ids: Sequence[int]) -> None:
     """Remove people (whose faces have already gone elsewhere) and what was rejected for them."""
     con.execute("DELETE FROM face_rejections WHERE person_id IN (SELECT unnest(?))", [person_ids])
+    con.execute(
+        "DELETE FROM people_apart WHERE person_a IN (SELECT unnest($1))"
+        " OR person_b IN (SELECT unnest($1))",
+        [list(person_ids)],
+    )
     con.execute("DELETE FROM people WHERE person_id IN (SELECT unnest(?))", [person_ids])
 
 
@@ -344,16 +264,6 @@ def erase_faces(con: duckdb.DuckDBPyConnection, face_ids: Sequence[int]) -> None
     )
 
 
-def forget_in_edit_log(con: duckdb.DuckDBPyConnection, person_id: int) -> None:
-    """The person's names leave the log, and no earlier edit can be undone into them."""
-    con.execute(
-        "DELETE FROM edits WHERE action = 'name'"
-        " AND json_extract(detail, '$.person_id')::BIGINT = ?",
-        [person_id],
-    )
-    con.execute("UPDATE edits SET previous = NULL")
-
-
 # ---------------------------------------------------------------- evaluation
 
 
@@ -373,3 +283,43 @@ def people_of_faces(con: duckdb.DuckDBPyConnection, face_ids: Sequence[int]) -> 
         [list(face_ids)],
     ).fetchall()
     return dict(rows)
+
+
+# ---------------------------------------------------------------- people kept apart
+
+
+def apart_pairs(con: duckdb.DuckDBPyConnection) -> set[tuple[int, int]]:
+    """``(a, b)`` with a < b: people a user said are different."""
+    return {
+        (a, b) for a, b in con.execute("SELECT person_a, person_b FROM people_apart").fetchall()
+    }
+
+
+def keep_apart(con: duckdb.DuckDBPyConnection, a: int, b: int) -> None:
+    con.execute(
+        "INSERT OR IGNORE INTO people_apart (person_a, person_b) VALUES (?, ?)",
+        [min(a, b), max(a, b)],
+    )
+
+
+def unassigned_faces(con: duckdb.DuckDBPyConnection) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(face_ids, image_ids, encodings)`` of faces with no person that may still get one."""
+    table = con.sql(
+        "SELECT face_id, image_id, encoding FROM faces WHERE person_id IS NULL"
+        " AND NOT not_a_face AND NOT forgotten AND encoding IS NOT NULL ORDER BY face_id"
+    ).to_arrow_table()
+    return (
+        table.column("face_id").to_numpy(),
+        table.column("image_id").to_numpy(),
+        encodings_of(table),
+    )
+
+
+def photos_of_people(con: duckdb.DuckDBPyConnection) -> dict[int, set[int]]:
+    """Person → the photos they are in."""
+    found: dict[int, set[int]] = {}
+    for person, image in con.execute(
+        "SELECT DISTINCT person_id, image_id FROM faces WHERE person_id IS NOT NULL"
+    ).fetchall():
+        found.setdefault(person, set()).add(image)
+    return found

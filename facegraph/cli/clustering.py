@@ -1,0 +1,63 @@
+"""`facegraph cluster` and `evaluate`: faces into people, and how well that went."""
+
+from __future__ import annotations
+
+import click
+
+from .options import cluster_options, json_option, library_option, print_json, report, user_errors
+
+
+@click.command("cluster")
+@library_option
+@cluster_options
+@click.option("--full", is_flag=True, help="Re-cluster every face (manual edits are kept).")
+@json_option
+@user_errors
+def cluster(library, params, full, as_json) -> None:
+    """Group faces into people and store who is who.
+
+    Without --full only faces with no person are considered: they join the people they are
+    close to, or form new people. IDs, names and manual edits survive every run.
+
+    Example:
+
+        facegraph cluster --threshold 0.45
+    """
+    from ..people.runs import cluster_people
+
+    result = cluster_people(library, params, full=full)
+    report(
+        as_json,
+        result.as_dict(),
+        f"{result.mode}: {result.considered} faces considered; {result.assigned_to_existing} "
+        f"joined existing people, {result.assigned_to_new} formed {result.new_people} new "
+        f"people, {result.unassigned} left unassigned; {result.people} people in all "
+        f"({result.seconds:.1f} s)",
+    )
+
+
+@click.command()
+@library_option
+@click.option(
+    "--truth",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="CSV with columns path,identity (optional left,top,right,bottom).",
+)
+@json_option
+@user_errors
+def evaluate(library, truth, as_json) -> None:
+    """Score the people against known identities (pairwise and BCubed P/R/F, NMI).
+
+    Example:
+
+        facegraph evaluate --truth ../shared/faces/MANIFEST.csv
+    """
+    from ..people.evaluate import evaluate as run_evaluate
+
+    scores = run_evaluate(library, truth)
+    if as_json:
+        print_json(scores)
+        return
+    for key, value in scores.items():
+        click.echo(f"{key:<20} {value:.3f}" if isinstance(value, float) else f"{key:<20} {value}")
