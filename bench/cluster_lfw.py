@@ -25,11 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from facegraph import ingest  # noqa: E402
 from facegraph.library import Library  # noqa: E402
-from facegraph.people.clustering import (  # noqa: E402
-    attach_faces,
-    cluster_faces,
-    enforce_cannot_link,
-)
+from facegraph.people.attach import attach_faces  # noqa: E402
+from facegraph.people.clustering import cluster_faces, enforce_cannot_link  # noqa: E402
+from facegraph.people.incremental import place_new_faces  # noqa: E402
 from facegraph.people.metrics import bcubed_scores, pairwise_scores  # noqa: E402
 from facegraph.people.params import ClusterParams  # noqa: E402
 from facegraph.people.store import encodings_of  # noqa: E402
@@ -41,7 +39,8 @@ def load(library: Path) -> dict[str, np.ndarray]:
     with Library.open(library) as lib:
         table = lib.connection.sql(
             "SELECT f.face_id, f.image_id, i.path, i.width, i.height, f.box_left, f.box_top,"
-            " f.box_right, f.box_bottom, f.detector_score, f.encoding FROM faces f"
+            " f.box_right, f.box_bottom, f.detector_score, f.quality IS NULL AS good, f.encoding"
+            " FROM faces f"
             " JOIN images i USING (image_id) WHERE NOT f.not_a_face AND NOT f.forgotten"
             " ORDER BY f.face_id"
         ).to_arrow_table()
@@ -50,6 +49,7 @@ def load(library: Path) -> dict[str, np.ndarray]:
         for name in table.column_names
         if name != "encoding"
     }
+    data["good"] = data["good"].astype(bool)
     data["encoding"] = encodings_of(table)
     data["identity"] = np.array([Path(p).parent.name for p in data["path"]])
     # the labelled face: the one whose box holds the photo's centre, else the nearest to it
@@ -69,30 +69,37 @@ def half_of(identity: str) -> int:
     return zlib.crc32(identity.encode()) % 2
 
 
-def product(enc, images, *, params: ClusterParams, late_pass: bool = True) -> np.ndarray:
-    """What `facegraph cluster --full` does on a fresh library, in arrays."""
-    labels = cluster_faces(enc, images, params)
+def product(enc, images, good=None, *, params: ClusterParams, late_pass: bool = True) -> np.ndarray:
+    """What `facegraph cluster --full` does on a fresh library, in arrays: faces good enough
+    (`good`) are clustered; the late pass lets the others join a person unambiguously."""
+    good = np.ones(len(enc), dtype=bool) if good is None else good
+    labels = np.full(len(enc), -1, dtype=np.int64)
+    labels[good] = cluster_faces(enc[good], images[good], params)
     if not late_pass:
         return labels
     free = labels < 0
-    joined = attach_faces(
-        enc[~free],
-        labels[~free],
-        images[~free],
-        enc[free],
-        images[free],
-        params.threshold + params.attach_slack,
-        nearest=params.attach_nearest,
-    )
-    labels[np.flatnonzero(free)] = joined
+    labels[free] = attach_faces(
+        enc[~free], labels[~free], images[~free], enc[free], images[free],
+        params.threshold + params.attach_slack, nearest=params.attach_nearest,
+        ratio=params.attach_ratio,
+    )  # fmt: skip
+    return labels
+
+
+def previous_default(enc, images, good=None) -> np.ndarray:
+    """The default before this protocol: average linkage at 0.51; faces left alone joined the
+    person whose 8 nearest faces lay within 0.53 on average, the rest clustered again."""
+    params = ClusterParams(method="ahc", threshold=0.51, attach_ratio=1.0)
+    labels = product(enc, images, params=params)
     rest = np.flatnonzero(labels < 0)
     more = cluster_faces(enc[rest], images[rest], params)
     labels[rest[more >= 0]] = more[more >= 0] + labels.max() + 1
     return labels
 
 
-def incremental(enc, images, *, params: ClusterParams, chunks: int = 5) -> np.ndarray:
+def incremental(enc, images, good=None, *, params: ClusterParams, chunks: int = 5):
     """What `facegraph cluster` (without --full) gives after each of `chunks` ingests."""
+    good = np.ones(len(enc), dtype=bool) if good is None else good
     photos = np.unique(images)
     chunk_of = dict(
         zip(photos.tolist(), (np.arange(len(photos)) * chunks // len(photos)).tolist(), strict=True)
@@ -100,20 +107,25 @@ def incremental(enc, images, *, params: ClusterParams, chunks: int = 5) -> np.nd
     chunk = np.array([chunk_of[int(i)] for i in images])
     labels = np.full(len(enc), -1, dtype=np.int64)
     for c in range(chunks):
-        pending = np.flatnonzero((chunk <= c) & (labels < 0))
+        pending = np.flatnonzero((chunk <= c) & (labels < 0) & good)
         known = labels >= 0
-        joined = attach_faces(
-            enc[known], labels[known], images[known], enc[pending], images[pending],
+        joins, groups = place_new_faces(
+            enc[known], labels[known], images[known], enc[pending], images[pending], params
+        )
+        labels[pending] = joins
+        fresh = groups >= 0
+        labels[pending[fresh]] = groups[fresh] + labels.max(initial=-1) + 1
+        poor = np.flatnonzero((chunk <= c) & (labels < 0) & ~good)
+        placed = labels >= 0
+        labels[poor] = attach_faces(
+            enc[placed], labels[placed], images[placed], enc[poor], images[poor],
             params.threshold + params.attach_slack, nearest=params.attach_nearest,
+            ratio=params.attach_ratio,
         )  # fmt: skip
-        labels[pending] = joined
-        rest = pending[joined < 0]
-        more = cluster_faces(enc[rest], images[rest], params)
-        labels[rest[more >= 0]] = more[more >= 0] + labels.max() + 1
     return labels
 
 
-def all_pairs_ahc(enc, images, *, threshold: float) -> np.ndarray:
+def all_pairs_ahc(enc, images, good=None, *, threshold: float) -> np.ndarray:
     from sklearn.cluster import AgglomerativeClustering
 
     model = AgglomerativeClustering(
@@ -122,7 +134,7 @@ def all_pairs_ahc(enc, images, *, threshold: float) -> np.ndarray:
     return enforce_cannot_link(enc, model.fit_predict(enc).astype(np.int64), images)
 
 
-def hdbscan(enc, images) -> np.ndarray:
+def hdbscan(enc, images, good=None) -> np.ndarray:
     from sklearn.cluster import HDBSCAN
 
     labels = HDBSCAN(min_cluster_size=2, min_samples=1, copy=True).fit_predict(enc)
@@ -133,33 +145,41 @@ def methods(default: ClusterParams) -> dict:
     from dataclasses import replace
     from functools import partial
 
-    before = replace(default, threshold=0.50, attach_nearest=1, attach_slack=0.0)
+    alone = partial(product, late_pass=False)
     runs = {
-        f"**facegraph default** (ahc {default.threshold}, joins by its {default.attach_nearest}"
-        f" nearest faces < {default.threshold + default.attach_slack:.2f})": partial(
+        f"**facegraph default** ({default.method} {default.threshold:.2f})": partial(
             product, params=default
         ),
-        "previous default (ahc 0.50, joins by one nearest face)": partial(product, params=before),
+        "previous default (ahc 0.51, joins by its 8 nearest faces < 0.53)": previous_default,
         "default, in 5 incremental runs (ingest + cluster)": partial(incremental, params=default),
-        "default without the late pass": partial(product, params=default, late_pass=False),
-        "default, joining by all of a person's faces": partial(
-            product, params=replace(default, attach_nearest=0, attach_slack=0.0)
-        ),
+        "default without the late pass": partial(alone, params=default),
         "default, min faces 1": partial(product, params=replace(default, min_faces=1)),
+        "default, poor faces clustered too (no quality gate)": lambda e, i, g: product(
+            e, i, params=default
+        ),
+        "consensus member: ahc + unambiguous late pass": partial(
+            product, params=replace(default, method="ahc")
+        ),
+        "consensus member: hdbscan on the neighbour graph": partial(
+            alone, params=replace(default, method="hdbscan")
+        ),
+        "consensus member: chinese whispers": partial(
+            alone, params=replace(default, method="chinese_whispers")
+        ),
     }
     for t in (0.45, 0.50, 0.55):
         runs[f"baseline: all-pairs average linkage {t:.2f}"] = partial(all_pairs_ahc, threshold=t)
-    runs["baseline: HDBSCAN (min cluster size 2)"] = hdbscan
+    runs["baseline: HDBSCAN, all pairs (min cluster size 2)"] = hdbscan
     runs["baseline: chinese whispers 0.50"] = partial(
-        product, params=replace(default, method="chinese_whispers", threshold=0.5), late_pass=False
+        alone, params=replace(default, method="chinese_whispers", threshold=0.5, min_faces=1)
     )
     return runs
 
 
 def score(data, rows: np.ndarray, run) -> dict:
-    enc, images = data["encoding"][rows], data["image_id"][rows]
+    enc, images, good = data["encoding"][rows], data["image_id"][rows], data["good"][rows]
     started = time.perf_counter()
-    labels = np.asarray(run(enc, images), dtype=np.int64)
+    labels = np.asarray(run(enc, images, good), dtype=np.int64)
     seconds = time.perf_counter() - started
     keep = data["labelled"][rows]
     truth = data["identity"][rows][keep]

@@ -29,11 +29,12 @@ from ingest import default_photo_dir  # noqa: E402
 
 SISTERS = ["serena_williams", "venus_williams"]
 GRID = {
+    "consensus": [0.45, 0.48, 0.50, 0.52, 0.55],
     "chinese_whispers": [0.40, 0.45, 0.50, 0.55, 0.60],
     "dbscan": [0.40, 0.45, 0.50, 0.55],
-    "ahc": [0.40, 0.45, 0.50, 0.51, 0.55, 0.60],
+    "ahc": [0.40, 0.45, 0.50, 0.55, 0.60],
     "optics": [0.45, 0.50, 0.55],
-    "hdbscan": [0.40, 0.50, 0.60],
+    "hdbscan": [0.50],
 }
 
 

@@ -3,8 +3,13 @@
 import numpy as np
 import pytest
 
-from facegraph.people.clustering import METHODS, ClusterParams, cluster_faces, nearest_neighbours
+from facegraph.people.attach import attach_faces, keep_people_apart
+from facegraph.people.clustering import cluster_faces, hdbscan
+from facegraph.people.consensus import consensus, split_distinct_groups
+from facegraph.people.incremental import place_new_faces
 from facegraph.people.metrics import bcubed_scores, evaluate_labels, pairwise_scores
+from facegraph.people.neighbours import nearest_neighbours
+from facegraph.people.params import METHODS, ClusterParams
 
 
 def synthetic(identities=6, per_identity=8, spread=0.12, seed=0):
@@ -55,7 +60,7 @@ def test_nearest_neighbours_exact_and_approximate_agree(monkeypatch):
     encodings, _, _ = synthetic(identities=40, per_identity=30, seed=1)
     exact_d, exact_i = nearest_neighbours(encodings, 5)
     assert (exact_i != np.arange(len(encodings))[:, None]).all()  # never itself
-    monkeypatch.setattr("facegraph.people.clustering.EXACT_NEIGHBOURS_UP_TO", 10)
+    monkeypatch.setattr("facegraph.people.neighbours.EXACT_NEIGHBOURS_UP_TO", 10)
     approx_d, approx_i = nearest_neighbours(encodings, 5)
     agreement = np.mean([len(set(a) & set(b)) / 5 for a, b in zip(exact_i, approx_i, strict=True)])
     assert agreement > 0.95
@@ -92,8 +97,6 @@ def _person(centre: np.ndarray, count: int, spread: float, seed: int) -> np.ndar
 
 
 def test_a_face_joins_a_person_by_their_nearest_faces_not_by_one_lookalike():
-    from facegraph.people.clustering import attach_faces
-
     rng = np.random.default_rng(3)
     centre = rng.normal(size=128)
     centre *= 0.6 / np.linalg.norm(centre)
@@ -118,11 +121,77 @@ def _unit(rng) -> np.ndarray:
 
 
 def test_a_cluster_never_joins_two_people_kept_apart():
-    from facegraph.people.clustering import keep_people_apart
-
     labels = np.array([0, 0, 0, 0, 0, 1, 1])
     before = np.array([7, 7, 8, -1, 9, 3, 3])  # people 7 and 8 were said to be different
     split = keep_people_apart(labels, before, {(7, 8)})
     assert split[0] == split[1] == split[3] == split[4] != split[2]  # 9 is not apart from 7
     assert split[2] >= 2 and (split[5:] == 1).all()
     assert (keep_people_apart(labels, before, set()) == labels).all()
+
+
+def test_a_face_between_two_people_stays_unassigned_unless_clearly_nearer_one():
+    rng = np.random.default_rng(4)
+    a, b = (0.6 * _unit(rng) for _ in range(2))
+    people = np.vstack([_person(a, 6, 0.3, 1), _person(b, 6, 0.3, 2)])
+    labels, images = np.repeat([0, 1], 6), np.arange(12)
+    middle = ((a + b) / 2 + 0.05 * _unit(rng)).astype(np.float32)[None]
+    near_a = _person(a, 1, 0.3, 3)
+    for ratio, expected in ((1.0, None), (0.9, -1)):
+        joined = attach_faces(people, labels, images, middle, np.array([99]), 0.6, ratio=ratio)
+        assert expected is None or joined[0] == expected
+    assert attach_faces(people, labels, images, near_a, np.array([98]), 0.6, ratio=0.9)[0] == 0
+
+
+def test_consensus_links_only_what_most_clusterings_agree_on():
+    encodings, truth, _ = synthetic(identities=3, per_identity=5)
+    neighbours = nearest_neighbours(encodings, 6)
+    right = truth.copy()
+    merges_0_and_1 = np.where(truth == 1, 0, truth)
+    splits_2 = np.where((truth == 2) & (np.arange(15) % 2 == 0), 9, truth)
+    agreed = consensus([right, merges_0_and_1, splits_2], neighbours, agree=2)
+    assert evaluate_labels(truth, agreed)["bcubed_f"] == 1.0
+    everything = consensus([merges_0_and_1] * 3, neighbours, agree=2)
+    assert len(set(everything[truth < 2].tolist())) == 1
+
+
+def test_two_tight_lookalike_groups_bridged_by_close_pairs_are_split_again():
+    rng = np.random.default_rng(7)
+    centre = 0.6 * _unit(rng)
+    offset = 0.35 * _unit(rng)  # sisters as dlib sees them: about 0.38 within, 0.52 between
+    sister_a, sister_b = _person(centre, 7, 0.27, 1), _person(centre + offset, 7, 0.27, 2)
+    both = np.vstack([sister_a, sister_b])
+    one_cluster = np.zeros(14, dtype=np.int64)
+    split = split_distinct_groups(both, one_cluster, 0.45)
+    assert len(set(split[:7].tolist())) == 1 and len(set(split[7:].tolist())) == 1
+    assert split[0] != split[7]
+    # one person seen in varied conditions (one loose group) stays one person
+    loose = np.vstack([_person(centre, 7, 0.36, 3), _person(centre + offset, 7, 0.36, 4)])
+    assert len(set(split_distinct_groups(loose, one_cluster, 0.45).tolist())) == 1
+
+
+def test_hdbscan_on_the_neighbour_graph_copes_with_parts_that_do_not_touch():
+    encodings, truth, _ = synthetic(identities=4, per_identity=6)
+    labels = hdbscan(nearest_neighbours(encodings, 3))  # k < group size: four separate parts
+    assert evaluate_labels(truth, labels)["bcubed_precision"] == 1.0
+
+
+def test_new_faces_join_the_people_their_cluster_holds_or_form_new_ones():
+    encodings, truth, photos = synthetic(identities=4, per_identity=8)
+    old = truth < 3
+    known_rows = np.flatnonzero(old & (np.arange(len(truth)) % 8 < 5))
+    new_rows = np.setdiff1d(np.arange(len(truth)), known_rows)
+    people = truth[known_rows] + 100
+    joins, groups = place_new_faces(
+        encodings[known_rows], people, photos[known_rows], encodings[new_rows], photos[new_rows],
+        ClusterParams(),
+    )  # fmt: skip
+    is_old = truth[new_rows] < 3
+    assert (joins[is_old] == truth[new_rows][is_old] + 100).all() and (groups[is_old] == -1).all()
+    assert (joins[~is_old] == -1).all() and len(set(groups[~is_old].tolist())) == 1
+    assert groups[~is_old][0] >= 0
+    forbidden = {(0, int(joins[0]))}  # "not this person" holds for new faces too
+    again, _ = place_new_faces(
+        encodings[known_rows], people, photos[known_rows], encodings[new_rows], photos[new_rows],
+        ClusterParams(), forbidden,
+    )  # fmt: skip
+    assert again[0] != joins[0]

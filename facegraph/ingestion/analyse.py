@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import PhotoError
 from ..faces import detect as face_ops
+from ..faces import quality
 from ..faces.encode import face_encoder
 from .decode import crop_jpeg, decode_photo, read_bytes, resize_long_side
 from .records import FaceRecord, PhotoResult
@@ -87,15 +88,18 @@ def _locate_in_photo(path: str, settings: DetectionSettings) -> _Located | Photo
     to_original = 1 / decoded.scale
     for box, shape in zip(boxes, shapes, strict=True):
         original = box.scaled(to_original)
-        result.faces.append(
-            FaceRecord(
-                box=(original.left, original.top, original.right, original.bottom),
-                score=box.score,
-                landmarks=face_ops.landmark_points(shape) * np.float32(to_original),
-                encoding=np.empty(0, np.float32),  # filled in by the batch encoder
-                crop_jpeg=crop_jpeg(decoded.pixels, (box.left, box.top, box.right, box.bottom)),
-            )
+        face = FaceRecord(
+            box=(original.left, original.top, original.right, original.bottom),
+            score=box.score,
+            landmarks=face_ops.landmark_points(shape) * np.float32(to_original),
+            encoding=np.empty(0, np.float32),  # filled in by the batch encoder
+            crop_jpeg=crop_jpeg(decoded.pixels, (box.left, box.top, box.right, box.bottom)),
         )
+        face.sharpness = quality.sharpness(face.crop_jpeg, face.box, (info.width, info.height))
+        face.quality = quality.quality_issues(
+            original.width, face.sharpness, quality.turn(face.landmarks)
+        )
+        result.faces.append(face)
     result.status = "ok" if result.faces else "no_faces"
     return _Located(result, chips)
 

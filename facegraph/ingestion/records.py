@@ -19,6 +19,8 @@ class FaceRecord:
     landmarks: np.ndarray  # (5, 2) float32, x/y
     encoding: np.ndarray  # (128,) float32
     crop_jpeg: bytes
+    sharpness: float | None = None  # see facegraph.faces.quality
+    quality: str | None = None  # why it cannot start a person ("small", ...), or None
 
 
 @dataclass

@@ -94,6 +94,8 @@ def write_results(
         "box_bottom": [],
         "detector_score": [],
         "crop_jpeg": [],
+        "sharpness": [],
+        "quality": [],
     }
     landmarks, encodings = [], []
     with transaction(con):
@@ -128,6 +130,8 @@ def write_results(
                 face_rows["box_bottom"].append(bottom)
                 face_rows["detector_score"].append(face.score)
                 face_rows["crop_jpeg"].append(face.crop_jpeg)
+                face_rows["sharpness"].append(face.sharpness)
+                face_rows["quality"].append(face.quality)
                 landmarks.append(np.asarray(face.landmarks, dtype=np.float32).reshape(10))
                 encodings.append(np.asarray(face.encoding, dtype=np.float32).reshape(128))
         if encodings:
@@ -145,9 +149,10 @@ def write_results(
             try:
                 con.execute(
                     "INSERT INTO faces (image_id, face_index, box_left, box_top, box_right,"
-                    " box_bottom, detector_score, crop_jpeg, landmarks, encoding)"
-                    " SELECT image_id, face_index, box_left, box_top, box_right, box_bottom,"
-                    " detector_score, crop_jpeg, landmarks, encoding FROM new_faces"
+                    " box_bottom, detector_score, crop_jpeg, sharpness, quality, landmarks,"
+                    " encoding) SELECT image_id, face_index, box_left, box_top, box_right,"
+                    " box_bottom, detector_score, crop_jpeg, sharpness, quality, landmarks,"
+                    " encoding FROM new_faces"
                 )
             finally:
                 con.unregister("new_faces")

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-METHODS: tuple[str, ...] = ("chinese_whispers", "dbscan", "optics", "ahc", "hdbscan")
+#: "consensus" (the default) links two faces where at least two of average linkage (with its
+#: late pass), HDBSCAN and Chinese whispers agree; the others are those methods alone, and the
+#: old tool's iterative DBSCAN and OPTICS
+METHODS: tuple[str, ...] = ("consensus", "ahc", "hdbscan", "chinese_whispers", "dbscan", "optics")
 
 
 @dataclass(frozen=True)
 class ClusterParams:
     """How faces are grouped. ``threshold`` is the largest distance that still links two faces."""
 
-    method: str = "ahc"
-    threshold: float = 0.51
+    method: str = "consensus"
+    threshold: float = 0.50
     min_faces: int = 2
     #: a face left over by clustering, or new in an incremental run, joins the person whose
     #: `attach_nearest` nearest faces lie within `threshold + attach_slack` of it on average
     attach_nearest: int = 8
     attach_slack: float = 0.02
+    #: ... and only if that average is below this share of the next best choice (another
+    #: person, or another lone face it may form a new person with)
+    attach_ratio: float = 0.9
     #: neighbours examined per face (the graph is a k-nearest-neighbour graph, not all pairs)
-    neighbours: int = 30
+    neighbours: int = 15
     # the old tool's iterative DBSCAN
     min_samples: int = 3
     iterations: int = 10

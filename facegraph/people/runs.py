@@ -18,10 +18,13 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .. import graph
+from ..faces import quality
 from ..library import Library, transaction
 from . import edit_store
 from . import store as ps
-from .clustering import attach_faces, cluster_faces, keep_people_apart
+from .attach import attach_faces, keep_people_apart
+from .clustering import cluster_faces
+from .incremental import place_new_faces
 from .params import ClusterParams
 
 
@@ -34,6 +37,8 @@ class ClusterReport:
     new_people: int = 0
     assigned_to_new: int = 0
     unassigned: int = 0
+    #: of those, faces too small, blurred or turned to start a person (`faces.quality`)
+    unassigned_low_quality: int = 0
     people: int = 0
     seconds: float = 0.0
 
@@ -49,45 +54,41 @@ def cluster_people(
 ) -> ClusterReport:
     """Assign faces to people.
 
-    By default only faces without a person are considered: each joins the existing person most
-    of its nearest neighbours (within the threshold) belong to; the rest are clustered among
-    themselves into new people. ``full=True`` re-clusters every face, maps the new clusters to
+    By default only faces without a person are considered: they are clustered together with the
+    people they may belong to, and join the person who holds most of their cluster, or form new
+    people (`place_new_faces`). ``full=True`` re-clusters every face, maps the new clusters to
     the existing people by overlap (so IDs and names stay), and keeps every manual edit.
     """
     params = params or ClusterParams()
     started = time.monotonic()
     with Library.open(library, write=True) as lib:
         con = lib.connection
+        measure_missing_quality(con)
         faces = ps.clusterable_faces(con)
         rejected = ps.rejections(con)
         has_people = bool((faces.person_ids >= 0).any())
         mode = "full" if full or not has_people else "incremental"
         with transaction(con):
             if mode == "full":
-                report, placed = _full(con, faces, rejected, params)
-                # faces the clustering left alone may still be close enough to someone
-                late = _incremental(con, placed, rejected, params)
-                report.assigned_to_existing += late.assigned_to_existing
-                report.assigned_to_new += late.assigned_to_new
-                report.new_people += late.new_people
-                report.unassigned = late.unassigned
+                report = _full(con, faces, rejected, params)
             else:
                 report = _incremental(con, faces, rejected, params)
             ps.delete_unused_people(con)
             edit_store.log_edit(con, "cluster", {"mode": mode, **asdict(params)}, None)
         report.faces = len(faces)
+        report.unassigned_low_quality = ps.count_unassigned_low_quality(con)
         report.people = ps.count_people(con)
         graph.refresh_existing(lib)
     report.seconds = time.monotonic() - started
     return report
 
 
-def _full(
-    con, faces: ps.FaceSet, rejected: set, params: ClusterParams
-) -> tuple[ClusterReport, ps.FaceSet]:
-    """Re-cluster every face; returns the report and the faces with their new people."""
+def _full(con, faces: ps.FaceSet, rejected: set, params: ClusterParams) -> ClusterReport:
+    """Re-cluster every face; the faces it leaves alone may still join someone unambiguously."""
     report = ClusterReport(mode="full", considered=int((~faces.by_user).sum()))
-    labels = cluster_faces(faces.encodings, faces.image_ids, params)
+    labels = np.full(len(faces), -1, dtype=np.int64)
+    good = faces.good | faces.by_user  # the others may only join someone (the late pass)
+    labels[good] = cluster_faces(faces.encodings[good], faces.image_ids[good], params)
     labels = keep_people_apart(labels, faces.person_ids, ps.apart_pairs(con))
     # map each new cluster to the existing person it overlaps most (each person once)
     overlap = Counter(
@@ -118,52 +119,87 @@ def _full(
         if person is not None and ((int(face), person) in rejected or person in fixed[int(image)]):
             person = None
         target.append(person)
+    late = [row for row, t in enumerate(target) if t is None and not faces.by_user[row]]
+    placed = np.array([-1 if t is None else t for t in target], dtype=np.int64)
+    placed[faces.by_user] = faces.person_ids[faces.by_user]
+    if late:
+        grouped = placed >= 0
+        position = {int(faces.face_ids[row]): i for i, row in enumerate(late)}
+        forbidden = {(position[face], person) for face, person in rejected if face in position}
+        joined = attach_faces(
+            faces.encodings[grouped], placed[grouped], faces.image_ids[grouped],
+            faces.encodings[late], faces.image_ids[late], params.threshold + params.attach_slack,
+            forbidden, params.attach_nearest, params.attach_ratio,
+        )  # fmt: skip
+        for row, person in zip(late, joined.tolist(), strict=True):
+            if person >= 0:
+                target[row] = person
     free = ~faces.by_user
-    ids = faces.face_ids[free]
     chosen = [t for t, f in zip(target, free, strict=True) if f]
-    ps.assign_faces(con, ids, chosen, "cluster")
+    ps.assign_faces(con, faces.face_ids[free], chosen, "cluster")
     report.unassigned = sum(t is None for t in chosen)
     new_set = set(cluster_person[label] for label in unmatched)
     report.assigned_to_new = sum(t in new_set for t in chosen if t is not None)
     report.assigned_to_existing = len(chosen) - report.unassigned - report.assigned_to_new
-    placed = np.array([-1 if t is None else t for t in target], dtype=np.int64)
-    placed[faces.by_user] = faces.person_ids[faces.by_user]
-    return report, ps.FaceSet(
-        faces.face_ids, faces.image_ids, placed, faces.by_user, faces.encodings
-    )
+    return report
 
 
 def _incremental(con, faces: ps.FaceSet, rejected: set, params: ClusterParams) -> ClusterReport:
     assigned = faces.person_ids >= 0
-    pending = faces.subset(~assigned)
-    known = faces.subset(assigned)
-    report = ClusterReport(mode="incremental", considered=len(pending))
-    if len(pending) == 0:
+    report = ClusterReport(mode="incremental", considered=int((~assigned).sum()))
+    if assigned.all():
         return report
-    index_of = {int(face): row for row, face in enumerate(pending.face_ids)}
-    forbidden = {(index_of[f], p) for f, p in rejected if f in index_of}
-    joined = attach_faces(
+    pending = faces.subset(~assigned & faces.good)
+    known = faces.subset(assigned)
+    row_of = {int(face): row for row, face in enumerate(pending.face_ids)}
+    forbidden = {(row_of[face], person) for face, person in rejected if face in row_of}
+    joins, groups = place_new_faces(
         known.encodings, known.person_ids, known.image_ids,
-        pending.encodings, pending.image_ids, params.threshold + params.attach_slack, forbidden,
-        params.attach_nearest,
+        pending.encodings, pending.image_ids, params, forbidden,
     )  # fmt: skip
-    chosen = {
-        int(face): int(person)
-        for face, person in zip(pending.face_ids, joined, strict=True)
-        if person >= 0
-    }
-    ps.assign_faces(con, list(chosen), list(chosen.values()), "cluster")
-    report.assigned_to_existing = len(chosen)
-
-    rest = pending.subset(~np.isin(pending.face_ids, list(chosen)))
-    labels = cluster_faces(rest.encodings, rest.image_ids, params)
-    clusters = sorted(set(labels[labels >= 0].tolist()))
-    new_ids = dict(zip(clusters, ps.new_people(con, len(clusters)), strict=True))
-    faces_new = [int(f) for f, label in zip(rest.face_ids, labels, strict=True) if label >= 0]
-    ps.assign_faces(
-        con, faces_new, [new_ids[int(label)] for label in labels if label >= 0], "cluster"
-    )
-    report.new_people = len(clusters)
-    report.assigned_to_new = len(faces_new)
-    report.unassigned = len(rest) - len(faces_new)
+    joined = joins >= 0
+    ps.assign_faces(con, pending.face_ids[joined], joins[joined].tolist(), "cluster")
+    labels = sorted(set(groups[groups >= 0].tolist()))
+    new_ids = dict(zip(labels, ps.new_people(con, len(labels)), strict=True))
+    grouped = groups >= 0
+    new_people = np.array([new_ids[g] for g in groups[grouped].tolist()], dtype=np.int64)
+    ps.assign_faces(con, pending.face_ids[grouped], new_people.tolist(), "cluster")
+    report.new_people = len(labels)
+    report.assigned_to_existing = int(joined.sum())
+    report.assigned_to_new = int(grouped.sum())
+    # faces too poor to start a person join one only on an unambiguous match
+    poor = faces.subset(~assigned & ~faces.good)
+    if len(poor):
+        placed = np.concatenate([known.person_ids, joins[joined], new_people])
+        pending_rows = np.flatnonzero(~assigned & faces.good)
+        rows = np.concatenate(
+            [np.flatnonzero(assigned), pending_rows[joined], pending_rows[grouped]]
+        )
+        row_of = {int(face): row for row, face in enumerate(poor.face_ids)}
+        forbidden = {(row_of[face], person) for face, person in rejected if face in row_of}
+        attached = attach_faces(
+            faces.encodings[rows], placed, faces.image_ids[rows], poor.encodings,
+            poor.image_ids, params.threshold + params.attach_slack, forbidden,
+            params.attach_nearest, params.attach_ratio,
+        )  # fmt: skip
+        took = attached >= 0
+        ps.assign_faces(con, poor.face_ids[took], attached[took].tolist(), "cluster")
+        report.assigned_to_existing += int(took.sum())
+    report.unassigned = report.considered - report.assigned_to_existing - report.assigned_to_new
     return report
+
+
+def measure_missing_quality(con, batch: int = 2000) -> int:
+    """Size, sharpness and turn of faces stored before facegraph measured them (from their
+    crops, once); returns how many were measured."""
+    measured = 0
+    while rows := ps.faces_without_quality(con, batch):
+        values = []
+        for face_id, crop, landmarks, box, photo_size in rows:
+            sharp = quality.sharpness(crop, box, photo_size)
+            turned = quality.turn(np.asarray(landmarks)) if landmarks is not None else None
+            values.append((face_id, sharp, quality.quality_issues(box[2] - box[0], sharp, turned)))
+        with transaction(con):
+            ps.set_quality(con, values)
+        measured += len(rows)
+    return measured

@@ -22,6 +22,7 @@ class FaceSet:
     person_ids: np.ndarray  # -1 = unassigned
     by_user: np.ndarray  # bool: assigned by hand
     encodings: np.ndarray  # (n, 128) float32
+    good: np.ndarray  # bool: good enough to start a person (faces.quality IS NULL)
 
     def __len__(self) -> int:
         return len(self.face_ids)
@@ -33,6 +34,7 @@ class FaceSet:
             self.person_ids[mask],
             self.by_user[mask],
             self.encodings[mask],
+            self.good[mask],
         )
 
 
@@ -40,7 +42,8 @@ def clusterable_faces(con: duckdb.DuckDBPyConnection) -> FaceSet:
     """Every face that can belong to a person: not "not a face", not forgotten."""
     table = con.sql(
         "SELECT face_id, image_id, coalesce(person_id, -1) AS person_id,"
-        " coalesce(assigned_by = 'user', false) AS by_user, encoding FROM faces"
+        " coalesce(assigned_by = 'user', false) AS by_user, quality IS NULL AS good, encoding"
+        " FROM faces"
         " WHERE NOT not_a_face AND NOT forgotten AND encoding IS NOT NULL ORDER BY face_id"
     ).to_arrow_table()
     return FaceSet(
@@ -49,7 +52,41 @@ def clusterable_faces(con: duckdb.DuckDBPyConnection) -> FaceSet:
         table.column("person_id").to_numpy(),
         table.column("by_user").to_numpy(zero_copy_only=False).astype(bool),
         encodings_of(table),
+        table.column("good").to_numpy(zero_copy_only=False).astype(bool),
     )
+
+
+def faces_without_quality(con: duckdb.DuckDBPyConnection, limit: int) -> list[tuple]:
+    """``(face_id, crop_jpeg, landmarks, (left, top, right, bottom), (width, height))`` of faces
+    stored before quality was measured."""
+    rows = con.execute(
+        "SELECT f.face_id, f.crop_jpeg, f.landmarks, f.box_left, f.box_top, f.box_right,"
+        " f.box_bottom, i.width, i.height FROM faces f JOIN images i USING (image_id)"
+        " WHERE f.sharpness IS NULL AND f.crop_jpeg IS NOT NULL ORDER BY f.face_id LIMIT ?",
+        [limit],
+    ).fetchall()
+    return [(r[0], r[1], r[2], tuple(r[3:7]), tuple(r[7:9])) for r in rows]
+
+
+def set_quality(
+    con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[int, float, str | None]]
+) -> None:
+    """Store ``(face_id, sharpness, quality)`` per face."""
+    table = pa.table(
+        {
+            "face_id": pa.array([r[0] for r in rows], pa.int64()),
+            "sharpness": pa.array([r[1] for r in rows], pa.float32()),
+            "quality": pa.array([r[2] for r in rows], pa.string()),
+        }
+    )
+    con.register("measured", table)
+    try:
+        con.execute(
+            "UPDATE faces SET sharpness = m.sharpness, quality = m.quality FROM measured m"
+            " WHERE faces.face_id = m.face_id"
+        )
+    finally:
+        con.unregister("measured")
 
 
 def encodings_of(table: pa.Table) -> np.ndarray:
@@ -167,6 +204,13 @@ def person_faces(con: duckdb.DuckDBPyConnection, person_id: int) -> list[dict]:
     ).fetchall()
     keys = ("face_id", "path", "left", "top", "right", "bottom", "assigned_by", "taken_at")
     return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def count_unassigned_low_quality(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute(
+        "SELECT count(*) FROM faces WHERE person_id IS NULL AND quality IS NOT NULL"
+        " AND NOT not_a_face AND NOT forgotten"
+    ).fetchall()[0][0]
 
 
 def count_people(con: duckdb.DuckDBPyConnection) -> int:
