@@ -7,6 +7,11 @@ given), clusters all faces, people and group photos alike, with each method, and
 labelled portraits (MANIFEST.csv identities) as `facegraph evaluate` does. "sisters apart" says
 whether no person holds faces of both Serena and Venus Williams. Each row is what
 `facegraph cluster --full --method M --threshold T` gives a user.
+
+    python bench/cluster_quality.py --lfw-dev [--lfw-library DIR]
+
+runs the archive-scale protocol instead (`bench/cluster_lfw.py`: ../shared/lfw-dev, tuned on one
+half of its identities, reported on the other).
 """
 
 from __future__ import annotations
@@ -63,7 +68,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--library", type=Path)
     parser.add_argument("--photos", type=Path, default=default_photo_dir())
+    parser.add_argument("--lfw-dev", action="store_true", help="run bench/cluster_lfw.py")
+    parser.add_argument("--lfw-library", default="lfw-library")
     args = parser.parse_args()
+    if args.lfw_dev:
+        import cluster_lfw
+
+        sys.argv = [cluster_lfw.__file__, "--library", args.lfw_library]
+        cluster_lfw.main()
+        return
     with tempfile.TemporaryDirectory() as scratch:
         library = args.library or Path(scratch) / "library"
         if not args.library:
