@@ -65,6 +65,7 @@ _EXPORTS = {
     "NetworkFilter": "facegraph.coappearance.filters",
     "coappearance_network": "facegraph.coappearance.build",
     "export_network": "facegraph.coappearance.export",
+    "plot_figure": "facegraph.coappearance.export",
     "network_stats": "facegraph.coappearance.stats",
 }
 

@@ -85,9 +85,9 @@ def cluster(
 
 def network(source_dir: str | os.PathLike[str], scale: float = 10) -> nx.Graph:
     """Write the co-appearance network page to ``Face Network/Data/Image_Network.html`` and
-    return the network (people are nodes, edge ``weight`` = shared photos). `scale` sizes the
-    nodes as before (10 = facegraph's default size)."""
+    return the network (people are nodes, edge ``weight`` = shared photos). `scale` is accepted
+    for the old signature; the page sizes faces to the screen itself."""
     library = seed_library(source_dir)
     page = library / "Data" / "Image_Network.html"
-    export_network(library, "html", page, node_scale=scale / 10)
+    export_network(library, "html", page)
     return coappearance_network(library)

@@ -13,6 +13,7 @@ from .ingestion.run import IngestReport, ingest
 from .ingestion.settings import DetectionSettings
 from .library import resolve_library_path
 from .people.params import ClusterParams
+from .people.read import faces_without_person
 from .people.runs import ClusterReport, cluster_people
 
 PAGE = "network.html"
@@ -24,6 +25,8 @@ class RunReport:
     cluster: ClusterReport
     sync: graph.SyncReport
     page: str
+    #: faces with no person, by why ("too small, blurred or turned", ...)
+    faces_without_person: dict[str, int]
 
     def as_dict(self) -> dict:
         return {
@@ -31,6 +34,7 @@ class RunReport:
             "cluster": self.cluster.as_dict(),
             "sync": self.sync.as_dict(),
             "page": self.page,
+            "faces_without_person": self.faces_without_person,
         }
 
 
@@ -54,5 +58,6 @@ def run(
     clustered = cluster_people(library, params)
     synced = graph.sync(library, engine)
     page = Path(out) if out else resolve_library_path(library) / PAGE
-    export_network(library, "html", page, engine=engine, colour_communities=True)
-    return RunReport(ingested, clustered, synced, str(page.absolute()))
+    export_network(library, "html", page, engine=engine)
+    missing = faces_without_person(library)
+    return RunReport(ingested, clustered, synced, str(page.absolute()), missing)

@@ -113,3 +113,73 @@ def shared_faces() -> Path:
 def manifest(shared_faces: Path) -> list[dict[str, str]]:
     with open(shared_faces / "MANIFEST.csv", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+#: screenshots and pages from the browser tests, kept for a person to look at
+ARTEFACTS = REPO / "test-artefacts"
+
+
+def chromium_path() -> str:
+    """Debian's chromium (`.ci/run` installs it): required in CI, a skip elsewhere."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        for folder in os.environ.get("PATH", "").split(os.pathsep):
+            if (Path(folder) / name).exists():
+                return str(Path(folder) / name)
+    if os.environ.get("CI") == "true":
+        pytest.fail("chromium is missing; .ci/run installs Debian's chromium package")
+    pytest.skip("chromium not installed (apt-get install chromium)")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Real Chromium driven by Playwright, offline, as a person would open a page."""
+    path = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=path,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+@contextmanager
+def open_page(browser, page: Path, width: int = 1400, height: int = 1000):
+    """The page in a fresh browser tab of `width` x `height`; fails on any script error or on
+    any request that leaves the file."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.on(
+        "request",
+        lambda request: (
+            None
+            if request.url.startswith(("file:", "data:"))
+            else errors.append(f"request to {request.url}")
+        ),
+    )
+    tab.goto(page.as_uri())
+    tab.wait_for_function("window.facegraph !== undefined")
+    try:
+        yield tab
+        assert errors == []
+    finally:
+        context.close()
+
+
+def screenshot(tab, name: str) -> Path:
+    ARTEFACTS.mkdir(exist_ok=True)
+    path = ARTEFACTS / f"{name}.png"
+    tab.screenshot(path=str(path))
+    return path

@@ -34,6 +34,7 @@ for command in (
     network.cypher_command,
     network.query_command,
     network.export_command,
+    network.plot_command,
     network.network_group,
 ):
     main.add_command(command)

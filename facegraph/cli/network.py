@@ -8,6 +8,7 @@ import click
 
 from .options import (
     _cell,
+    cluster_options,
     detection_options,
     engine_option,
     json_option,
@@ -35,10 +36,11 @@ from .options import (
     help="Where to write the page [default: LIBRARY/network.html].",
 )
 @detection_options
+@cluster_options
 @engine_option
 @json_option
 @user_errors
-def run_command(photo_dirs, library, out, settings, engine, as_json) -> None:
+def run_command(photo_dirs, library, out, settings, params, engine, as_json) -> None:
     """Photos to network page in one go: ingest, cluster, sync the graph, write the HTML.
 
     Run it again after adding photos: only new photos are analysed, people keep their IDs.
@@ -54,6 +56,7 @@ def run_command(photo_dirs, library, out, settings, engine, as_json) -> None:
         library,
         out=out,
         settings=settings,
+        params=params,
         engine=engine,
         on_error=None if as_json else print_photo_error,
     )
@@ -67,6 +70,9 @@ def run_command(photo_dirs, library, out, settings, engine, as_json) -> None:
         f"graph {report.sync.mode}",
         err=True,
     )
+    if report.faces_without_person:
+        reasons = ", ".join(f"{n} {why}" for why, n in report.faces_without_person.items())
+        click.echo(f"faces with no person: {reasons}", err=True)
     click.echo(report.page)
 
 
@@ -236,9 +242,10 @@ def query_command(name, show_list, params, library, engine, output) -> None:
 @library_option
 @network_filter_options
 @click.option(
-    "--communities",
-    is_flag=True,
-    help="Add each person's Louvain community (HTML: colour nodes by it).",
+    "--communities/--no-communities",
+    default=True,
+    show_default=True,
+    help="Add each person's Louvain community (the page always shows them).",
 )
 @engine_option
 @json_option
@@ -246,20 +253,63 @@ def query_command(name, show_list, params, library, engine, output) -> None:
 def export_command(fmt, out, library, filters, communities, engine, as_json) -> None:
     """Write the co-appearance network, or part of it, for a browser, Gephi or networkx.
 
+    The HTML page opens on the people with ties; it finds people, filters ties by weight and
+    date, and shows the photos behind a tie. With --since/--until, photos without a date are
+    left out (the command says how many).
+
     Example:
 
         facegraph export html -o family.html --person 3 --hops 2 --min-weight 2
     """
+    from ..coappearance.build import undated_photos
     from ..coappearance.export import export_network
 
     written = export_network(
         library, fmt, out, filters, engine=engine, colour_communities=communities
     )
-    report(
-        as_json,
-        {"format": fmt, "files": [str(p) for p in written]},
-        "\n".join(str(p) for p in written),
-    )
+    dated = filters.since is not None or filters.until is not None
+    undated = undated_photos(library, engine) if dated else 0
+    files = [{"path": str(p), "bytes": p.stat().st_size} for p in written]
+    if as_json:
+        print_json({"format": fmt, "files": files, "undated_left_out": undated})
+        return
+    for f in files:
+        click.echo(f["path"])  # the files alone on stdout, for scripts
+        click.echo(f"{f['bytes'] / 1e6:.1f} MB", err=True)
+    if undated:
+        click.echo(f"{undated} photos without a date were left out by --since/--until", err=True)
+
+
+@click.command("plot")
+@click.argument("kind", type=click.Choice(["network", "centrality", "degrees"]))
+@click.option(
+    "-o", "--out", required=True, type=click.Path(dir_okay=False), help="FILE.png or FILE.svg"
+)
+@click.option(
+    "--color",
+    "colour",
+    type=click.Choice(["community", "year"]),
+    default="community",
+    show_default=True,
+    help="network: colour people by community, or by the median year of their photos.",
+)
+@library_option
+@network_filter_options
+@engine_option
+@json_option
+@user_errors
+def plot_command(kind, out, colour, library, filters, engine, as_json) -> None:
+    """Draw the old tool's figures: the network, the most central people, the degree
+    distribution.
+
+    Example:
+
+        facegraph plot network -o network.png --color year --min-weight 2
+    """
+    from ..coappearance.export import plot_figure
+
+    path = plot_figure(library, kind, out, filters, colour=colour, engine=engine)
+    report(as_json, {"kind": kind, "file": str(path), "bytes": path.stat().st_size}, str(path))
 
 
 @click.group("network")

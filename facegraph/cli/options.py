@@ -279,7 +279,8 @@ def cluster_options(command: Callable[..., Any]) -> Callable[..., Any]:
                 type=click.IntRange(1),
                 default=default["min_faces"],
                 show_default=True,
-                help="Smaller groups stay unassigned instead of becoming people.",
+                help="Smaller groups stay unassigned instead of becoming people"
+                " (1: a face seen once is a person, so group photos make ties).",
             ),
         ],
     )
@@ -366,6 +367,12 @@ def network_filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
                 type=click.IntRange(1),
                 default=default["top"],
                 help="Only the N people seen in most photos.",
+            ),
+            click.option(
+                "--keep-isolated",
+                is_flag=True,
+                default=default["keep_isolated"],
+                help="Keep people --min-weight leaves without a tie.",
             ),
         ],
     )

@@ -53,6 +53,8 @@ def build_network(
         }
         if weights[filters.weight] >= filters.min_weight:
             network.add_edge(a, b, weight=weights[filters.weight], **weights)
+    if filters.min_weight > 0 and not filters.keep_isolated:
+        network.remove_nodes_from([n for n in list(network.nodes) if network.degree(n) == 0])
     if filters.person is not None:
         if filters.person not in network:
             return nx.Graph()
@@ -80,4 +82,33 @@ def coappearance_network(
         pairs = g.execute(
             pairs_query.text, querying.bind(pairs_query, {**window, "min_photos": 1})
         ).to_pylist()
-    return build_network(people, pairs, filters)
+        dated = filters.since is not None or filters.until is not None
+        undated = _undated(g) if dated else 0
+    network = build_network(people, pairs, filters)
+    network.graph["undated_left_out"] = undated  # photos a date filter cannot place
+    return network
+
+
+def network_photos(
+    library: str | os.PathLike[str] | None = None,
+    filters: NetworkFilter | None = None,
+    engine: str | None = None,
+) -> list[dict[str, Any]]:
+    """``{person_id, image_id, taken_at, people, path}`` for each person in each photo (within
+    the filter's dates): what the network page shows behind each tie."""
+    filters = filters or NetworkFilter()
+    query = querying.builtin_query("network_photos")
+    window = {"since": filters.since, "until": filters.until}
+    with graph.open_graph(library, engine) as g:
+        return g.execute(query.text, querying.bind(query, window)).to_pylist()
+
+
+def undated_photos(library: str | os.PathLike[str] | None = None, engine: str | None = None) -> int:
+    """Photos with people and no date: a date filter (`--since/--until`) leaves them out."""
+    with graph.open_graph(library, engine) as g:
+        return _undated(g)
+
+
+def _undated(g) -> int:
+    query = querying.builtin_query("undated_photos")
+    return int(g.execute(query.text, {}).to_pylist()[0]["undated"])

@@ -1,70 +1,43 @@
-"""Writing the co-appearance network: HTML (pyvis), GEXF, GraphML, CSV and JSON.
+"""Writing the co-appearance network: the HTML page, GEXF, GraphML, CSV and JSON.
 
 Every format carries the same attributes. Nodes: ``label`` (name, or "Person N"), ``name``,
-``photos``, ``connections`` and, when asked for, ``community``. Edges: ``weight`` (the chosen
+``photos``, ``connections`` and ``community`` (people with ties). Edges: ``weight`` (the chosen
 weight), ``photos``, ``newman``, ``jaccard``.
 
-The HTML page is one self-contained file: vis-network inlined, faces as data URIs, no request
-to any other host, so it opens offline and can be mailed around.
+The HTML page (`page`) is one self-contained file: vis-network inlined, faces and photo
+thumbnails as data URIs, no request to any other host, so it opens offline and can be mailed
+around.
 """
 
 from __future__ import annotations
 
-import base64
 import csv
-import html
-import io
 import json
-import math
 import os
-import re
 from pathlib import Path
 
 import networkx as nx
-from PIL import Image
 
 from ..artefacts import record_written
 from ..errors import ExportError
+from ..ingestion.stats import photo_files
 from ..library import resolve_library_path
 from ..people.read import representative_crops
 from ..safe_text import spreadsheet_cell
-from .build import coappearance_network
+from .build import coappearance_network, network_photos
 from .filters import NetworkFilter
 from .stats import communities
 
 FORMATS = ("html", "gexf", "graphml", "csv", "json")
-#: above this many people the page gets a precomputed layout instead of live physics
-PHYSICS_UP_TO = 300
-THUMBNAIL = 96
-PALETTE = (
-    "#4e79a7",
-    "#f28e2b",
-    "#e15759",
-    "#76b7b2",
-    "#59a14f",
-    "#edc948",
-    "#b07aa1",
-    "#ff9da7",
-    "#9c755f",
-    "#bab0ac",
-)
+TITLE = "Who appears with whom"
 
 
-def write_network(
-    network: nx.Graph,
-    fmt: str,
-    out: str | os.PathLike[str],
-    crops: dict[int, bytes] | None = None,
-    title: str = "facegraph: who appears with whom",
-    node_scale: float = 1.0,
-) -> list[Path]:
-    """Write `network` as `fmt`; returns the files written (CSV writes two). `crops` (person →
-    JPEG) and `node_scale` (a factor on node sizes) matter to HTML only."""
+def write_network(network: nx.Graph, fmt: str, out: str | os.PathLike[str]) -> list[Path]:
+    """Write `network` as gexf, graphml, json or csv; returns the files written (CSV writes
+    two). The HTML page needs the library (`write_html_page`)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "html":
-        write_html(network, out, crops or {}, title, node_scale)
-    elif fmt == "gexf":
+    if fmt == "gexf":
         nx.write_gexf(network, out)
     elif fmt == "graphml":
         nx.write_graphml(network, out)
@@ -101,83 +74,6 @@ def write_csv(network: nx.Graph, out: Path) -> list[Path]:
     return [nodes_path, edges_path]
 
 
-def _thumbnail(jpeg: bytes) -> str:
-    image = Image.open(io.BytesIO(jpeg))
-    image.thumbnail((THUMBNAIL, THUMBNAIL))
-    buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, "JPEG", quality=80)
-    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def _tooltip(node: int, data: dict) -> str:
-    # vis-network shows a string tooltip as text (innerText), so nothing in it is markup
-    lines = [data["label"], f"ID {node}"]
-    if data.get("name"):
-        lines.append(f"name: {data['name']}")
-    lines += [f"photos: {data['photos']}", f"connections: {data['connections']}"]
-    if "community" in data:
-        lines.append(f"community: {data['community']}")
-    return "\n".join(lines)
-
-
-# pyvis puts bootstrap from a CDN on every page, even with inlined resources, and leaves a
-# commented-out reference to a local vis.js
-_EXTERNAL = re.compile(
-    r"<link[^>]*href=\"https?://[^\"]*\"[^>]*>|<script[^>]*src=\"https?://[^\"]*\"[^>]*>\s*</script>"
-    r"|<!--\s*<link.*?-->",
-    re.S,
-)
-_STYLE = "<style>.vis-tooltip { white-space: pre-line; }</style>"
-
-
-def write_html(
-    network: nx.Graph, out: Path, crops: dict[int, bytes], title: str, node_scale: float = 1.0
-) -> None:
-    from pyvis.network import Network
-
-    page = Network(height="100vh", width="100%", cdn_resources="in_line", bgcolor="#ffffff")
-    large = network.number_of_nodes() > PHYSICS_UP_TO
-    positions = nx.spring_layout(network, seed=0, weight=None) if large else {}
-    scale = 40 * math.sqrt(max(network.number_of_nodes(), 1))
-    for node, data in network.nodes(data=True):
-        style = (
-            {"shape": "circularImage", "image": _thumbnail(crops[node])}
-            if node in crops
-            else {"shape": "dot"}
-        )
-        if "community" in data:
-            style["color"] = PALETTE[data["community"] % len(PALETTE)]
-        if large:
-            x, y = positions[node]
-            style.update(x=float(x * scale), y=float(y * scale), physics=False)
-        page.add_node(
-            node,
-            label=data["label"],
-            title=_tooltip(node, data),
-            size=node_scale * (16 + 8 * math.log2(1 + data["photos"])),
-            borderWidth=3,
-            **style,
-        )
-    for a, b, data in network.edges(data=True):
-        shared = data["photos"]
-        page.edges.append(
-            {  # appended directly: add_edge scans every edge for duplicates
-                "from": a,
-                "to": b,
-                "value": data["weight"],
-                "title": f"{shared} shared photo{'s' if shared != 1 else ''}"
-                f" (weight {data['weight']:.3g})",
-            }
-        )
-    if large:
-        page.toggle_physics(False)
-    else:
-        page.barnes_hut(spring_length=150)
-    document = _EXTERNAL.sub("", page.generate_html())
-    document = document.replace("<head>", f"<head>\n<title>{html.escape(title)}</title>{_STYLE}", 1)
-    out.write_text(document, "utf-8")
-
-
 def export_network(
     library: str | os.PathLike[str] | None,
     fmt: str,
@@ -185,15 +81,76 @@ def export_network(
     filters: NetworkFilter | None = None,
     *,
     engine: str | None = None,
-    colour_communities: bool = False,
-    node_scale: float = 1.0,
+    colour_communities: bool = True,
+    title: str = TITLE,
 ) -> list[Path]:
-    """Write the (filtered) co-appearance network as html, gexf, graphml, csv or json."""
+    """Write the (filtered) co-appearance network as html, gexf, graphml, csv or json.
+
+    Every format carries each person's community (people with ties; see `stats.communities`)
+    unless `colour_communities` is off; the HTML page always shows them."""
+    filters = filters or NetworkFilter()
     network = coappearance_network(library, filters, engine)
-    if colour_communities:
+    if colour_communities or fmt == "html":
         for node, number in communities(network).items():
             network.nodes[node]["community"] = number
-    crops = representative_crops(library, list(network.nodes)) if fmt == "html" else None
-    files = write_network(network, fmt, out, crops, node_scale=node_scale)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "html":
+        files = [write_html_page(library, network, filters, out, title, engine)]
+    else:
+        files = write_network(network, fmt, out)
     record_written(resolve_library_path(library), files)
     return files
+
+
+def write_html_page(
+    library: str | os.PathLike[str] | None,
+    network: nx.Graph,
+    filters: NetworkFilter,
+    out: Path,
+    title: str = TITLE,
+    engine: str | None = None,
+) -> Path:
+    """The network page (`page`): faces, the photos behind each tie, positions."""
+    from .page import page_data, photo_record, write_page
+
+    people = set(network.nodes)
+    appearances: dict[int, list[int]] = {}
+    photos: dict[int, dict] = {}
+    for row in network_photos(library, filters, engine):
+        if row["person_id"] in people:
+            appearances.setdefault(row["person_id"], []).append(row["image_id"])
+            photos[row["image_id"]] = photo_record(row["taken_at"], row["people"], row["path"])
+    faces = representative_crops(library, sorted(people))
+    files = photo_files(library, sorted(photos))
+    data = page_data(network, faces, photos, appearances, files, title, filters.weight)
+    write_page(data, out)
+    return out
+
+
+def plot_figure(
+    library: str | os.PathLike[str] | None,
+    kind: str,
+    out: str | os.PathLike[str],
+    filters: NetworkFilter | None = None,
+    *,
+    colour: str = "community",
+    engine: str | None = None,
+) -> Path:
+    """Draw the old tool's figures: ``network`` (coloured by ``community`` or ``year``),
+    ``centrality`` or ``degrees``, as .png or .svg."""
+    from .figures import median_years, plot
+
+    filters = filters or NetworkFilter()
+    network = coappearance_network(library, filters, engine)
+    years = None
+    if colour == "year":
+        photos_of: dict[int, list[int]] = {}
+        dates: dict[int, object] = {}
+        for row in network_photos(library, filters, engine):
+            photos_of.setdefault(row["person_id"], []).append(row["image_id"])
+            dates[row["image_id"]] = row["taken_at"]
+        years = median_years(photos_of, dates)
+    path = plot(network, kind, out, colour, years)
+    record_written(resolve_library_path(library), [path])
+    return path

@@ -21,6 +21,8 @@ class NetworkFilter:
     person: int | None = None  # only this person's ego network...
     hops: int = 1  # ...this many ties out
     top: int | None = None  # only the N people seen in most photos
+    #: with a minimum weight, people left without a tie are dropped unless this is set
+    keep_isolated: bool = False
 
     def __post_init__(self) -> None:
         if self.weight not in WEIGHTS:

@@ -1,7 +1,8 @@
 """Network statistics, as the old tool's analysis: structure, centrality, communities, cliques.
 
 Computed with networkx on the co-appearance network. As in the old tool, people with no tie
-(seen only alone) are counted but left out of the structural measures. On large networks the
+(seen only alone) are counted (``people``, ``isolated_people``) but left out of the structural
+measures, which are over ``people_with_ties``; they belong to no community. On large networks the
 two quadratic measures are estimated from a sample of sources (``sampled`` says so).
 """
 
@@ -28,10 +29,13 @@ def _number(value: float) -> float | None:
 
 
 def communities(network: nx.Graph, seed: int = 0) -> dict[int, int]:
-    """Weighted Louvain communities: person → community number (0 = the largest)."""
-    if network.number_of_edges() == 0:
-        return {node: i for i, node in enumerate(sorted(network.nodes))}
-    found = nx.community.louvain_communities(network, weight="weight", seed=seed)
+    """Weighted Louvain communities of the people with ties: person → community number (0 = the
+    largest). People with no tie belong to none. Statistics, exports, pages and figures all
+    take their communities from here, so they count the same ones."""
+    tied = network.subgraph([n for n in network.nodes if network.degree(n) > 0])
+    if tied.number_of_edges() == 0:
+        return {}
+    found = nx.community.louvain_communities(tied, weight="weight", seed=seed)
     found = sorted(found, key=lambda c: (-len(c), min(c)))
     return {node: number for number, members in enumerate(found) for node in members}
 
@@ -70,7 +74,7 @@ def network_statistics(network: nx.Graph, seed: int = 0) -> dict[str, Any]:
     largest = tied.subgraph(components[0]).copy() if components else nx.Graph()
     sampled = tied.number_of_nodes() > EXACT_UP_TO
     path_length, _ = _average_shortest_path(largest, seed)
-    community_of = communities(tied, seed)
+    community_of = communities(network, seed)
     groups: dict[int, list[int]] = {}
     for node, number in community_of.items():
         groups.setdefault(number, []).append(node)
@@ -88,6 +92,8 @@ def network_statistics(network: nx.Graph, seed: int = 0) -> dict[str, Any]:
     summary = {
         "people": network.number_of_nodes(),
         "ties": network.number_of_edges(),
+        # the measures below are over the people with ties (as the old tool's)
+        "people_with_ties": tied.number_of_nodes(),
         "isolated_people": len(isolated),
         "components": len(components),
         "largest_component": len(components[0]) if components else 0,

@@ -1,4 +1,4 @@
-"""Library-wide counts for `facegraph stats`."""
+"""Library-wide reads: counts for `facegraph stats`, failed photos, where photos are."""
 
 from __future__ import annotations
 
@@ -20,3 +20,9 @@ def errors(library: str | os.PathLike[str] | None = None) -> list[tuple[str, str
     """``(path, reason)`` for every photo that could not be used."""
     with Library.open(library) as lib:
         return store.image_errors(lib.connection)
+
+
+def photo_files(library: str | os.PathLike[str] | None, image_ids: list[int]) -> dict[int, str]:
+    """Where each of these photos is on disk (photos no longer found are left out)."""
+    with Library.open(library) as lib:
+        return store.photo_files(lib.connection, image_ids)

@@ -176,6 +176,16 @@ def library_stats(con: duckdb.DuckDBPyConnection) -> dict:
     }
 
 
+def photo_files(con: duckdb.DuckDBPyConnection, image_ids: Sequence[int]) -> dict[int, str]:
+    """Where each photo is on disk (the exact name, for names that are not UTF-8)."""
+    rows = con.execute(
+        "SELECT image_id, path, path_bytes FROM images WHERE image_id IN (SELECT unnest(?))"
+        " AND missing_since IS NULL",
+        [list(image_ids)],
+    ).fetchall()
+    return {image_id: os_path(path, raw) for image_id, path, raw in rows}
+
+
 def image_errors(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     return con.execute(
         "SELECT path, error FROM images WHERE status = 'error' ORDER BY path"

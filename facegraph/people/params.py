@@ -16,7 +16,9 @@ class ClusterParams:
 
     method: str = "consensus"
     threshold: float = 0.50
-    min_faces: int = 2
+    #: 1: a good face seen once is a person of its own, so everyone in a group photo is in the
+    #: network (faces too small, blurred or turned never start a person: see faces.quality)
+    min_faces: int = 1
     #: a face left over by clustering, or new in an incremental run, joins the person whose
     #: `attach_nearest` nearest faces lie within `threshold + attach_slack` of it on average
     attach_nearest: int = 8

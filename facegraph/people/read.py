@@ -67,3 +67,9 @@ def edit_history(library: str | os.PathLike[str] | None = None, limit: int = 50)
     """The latest edits and clustering runs, newest first."""
     with Library.open(library) as lib:
         return edit_store.edit_log(lib.connection, limit)
+
+
+def faces_without_person(library: str | os.PathLike[str] | None = None) -> dict[str, int]:
+    """How many faces have no person, by reason (see `people.store.faces_without_person`)."""
+    with Library.open(library) as lib:
+        return ps.faces_without_person(lib.connection)

@@ -206,6 +206,18 @@ def person_faces(con: duckdb.DuckDBPyConnection, person_id: int) -> list[dict]:
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
+def faces_without_person(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Faces with no person, by why: "too small, blurred or turned", "marked not a face",
+    "forgotten", "no clear match" (good faces the last run left alone)."""
+    rows = con.execute(
+        "SELECT CASE WHEN forgotten THEN 'forgotten' WHEN not_a_face THEN 'marked not a face'"
+        " WHEN quality IS NOT NULL THEN 'too small, blurred or turned'"
+        " ELSE 'no clear match' END AS why, count(*) FROM faces WHERE person_id IS NULL"
+        " GROUP BY why ORDER BY why"
+    ).fetchall()
+    return dict(rows)
+
+
 def count_unassigned_low_quality(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute(
         "SELECT count(*) FROM faces WHERE person_id IS NULL AND quality IS NOT NULL"

@@ -1,0 +1,192 @@
+"""The network page: one self-contained HTML file that reads at first sight.
+
+Everything it needs is inside: vis-network (the copy pyvis ships), the page's own script and
+style (``page/``), the people's faces and thumbnails of the photos behind the strongest ties as
+data URIs, and the data as JSON that the script reads (names and paths are data, never markup).
+Positions are computed here (`layout`), so the page opens at once, the same every time.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import os
+import re
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from .layout import layout, node_radii
+from .stats import communities
+
+#: colours for communities of two or more people (people without ties are grey)
+PALETTE = (
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+    "#9c755f", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#17becf", "#bcbd22",
+)  # fmt: skip
+#: shared photos embedded as thumbnails: per tie, and in all
+PHOTOS_PER_TIE = 8
+PHOTOS_IN_ALL = 600
+PHOTO_SIDE = 160
+#: face thumbnails: smaller on large pages, so a 5,000-person page still opens at once
+FACE_SIDE, FACE_SIDE_LARGE, LARGE = 96, 48, 1000
+
+
+def page_data(
+    network: nx.Graph,
+    faces: dict[int, bytes],
+    photos: dict[int, dict[str, Any]],
+    appearances: dict[int, list[int]],
+    photo_files: dict[int, str],
+    title: str,
+    weight: str,
+) -> dict[str, Any]:
+    """What the page's script draws. `faces`: person → JPEG crop; `photos`: photo → ``{"date",
+    "people", "name"}``; `appearances`: person → photos; `photo_files`: photo → file to make a
+    thumbnail from (photos that cannot be read get none)."""
+    community = {
+        node: data["community"] for node, data in network.nodes(data=True) if "community" in data
+    } or communities(network)
+    positions = layout(network)
+    radii = node_radii(network)
+    side = FACE_SIDE_LARGE if network.number_of_nodes() > LARGE else FACE_SIDE
+    people = []
+    for node in sorted(network.nodes):
+        data = network.nodes[node]
+        x, y = positions[node]
+        people.append(
+            {
+                "id": node,
+                "label": data["label"],
+                "name": data.get("name") or "",
+                "photos": data["photos"],
+                "ties": network.degree(node),
+                "community": community.get(node),
+                "x": round(x, 1),
+                "y": round(y, 1),
+                "size": round(radii[node], 1),
+                "face": _data_uri(faces[node], side) if node in faces else None,
+                "photo_ids": sorted(appearances.get(node, [])),
+            }
+        )
+    ties = []
+    for a, b, data in network.edges(data=True):
+        a, b = min(a, b), max(a, b)
+        shared = sorted(set(appearances.get(a, ())) & set(appearances.get(b, ())),
+                        key=lambda p: (photos.get(p, {}).get("date") or "", p))  # fmt: skip
+        ties.append(
+            {
+                "a": a,
+                "b": b,
+                "photos": shared,
+                "weight": data["weight"],
+                "newman": data["newman"],
+                "jaccard": data["jaccard"],
+            }
+        )
+    ties.sort(key=lambda t: (-t["weight"], t["a"], t["b"]))
+    used = {p for person in people for p in person["photo_ids"]}
+    shown = {p: dict(photos[p]) for p in sorted(used) if p in photos}
+    _embed_thumbnails(ties, shown, photo_files)
+    dates = sorted(p["date"] for p in shown.values() if p["date"])
+    return {
+        "title": title,
+        "weight": weight,
+        "palette": PALETTE,
+        "counts": {
+            "people": network.number_of_nodes(),
+            "tied": sum(1 for n in network.nodes if network.degree(n) > 0),
+            "ties": network.number_of_edges(),
+            "photos": len(shown),
+            "undated": sum(1 for p in shown.values() if not p["date"]),
+            "undated_left_out": network.graph.get("undated_left_out", 0),
+            "communities": len(set(community.values())),
+        },
+        "dates": {"first": dates[0], "last": dates[-1]} if dates else None,
+        "people": people,
+        "ties": ties,
+        "photos": {str(p): info for p, info in shown.items()},
+    }
+
+
+def _embed_thumbnails(ties: list[dict], photos: dict[int, dict], files: dict[int, str]) -> None:
+    """Thumbnails of the photos behind the strongest ties, capped per tie and in all."""
+    budget = PHOTOS_IN_ALL
+    for tie in ties:  # strongest first
+        for photo in tie["photos"][:PHOTOS_PER_TIE]:
+            if budget == 0:
+                return
+            info = photos.get(photo)
+            if info is None or "thumb" in info:
+                continue
+            info["thumb"] = _photo_thumbnail(files.get(photo))
+            budget -= 1
+
+
+def _photo_thumbnail(path: str | None) -> str | None:
+    if path is None:
+        return None
+    from PIL import Image, ImageOps
+
+    try:
+        with Image.open(path) as image:
+            image.draft("RGB", (PHOTO_SIDE * 2, PHOTO_SIDE * 2))
+            upright = ImageOps.exif_transpose(image).convert("RGB")
+            upright.thumbnail((PHOTO_SIDE, PHOTO_SIDE))
+            out = io.BytesIO()
+            upright.save(out, "JPEG", quality=70)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None  # moved, unreadable: the page names the photo without a picture
+    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def _data_uri(jpeg: bytes, side: int) -> str:
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(jpeg)).convert("RGB")
+    image.thumbnail((side, side))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def photo_record(taken_at: datetime | date | None, people: int, path: str) -> dict[str, Any]:
+    """What the page knows of one photo."""
+    return {
+        "date": taken_at.isoformat()[:10] if taken_at else None,
+        "people": int(people),
+        "name": os.path.basename(path),
+    }
+
+
+def render_page(data: dict[str, Any]) -> str:
+    """The whole HTML document."""
+    folder = resources.files("facegraph.coappearance") / "page"
+    vis = resources.files("pyvis") / "lib" / "vis-9.1.2"
+    # JSON inside <script>: nothing in it may close the element or open a comment
+    payload = (
+        json.dumps(data, ensure_ascii=True, separators=(",", ":"))
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
+    parts = {
+        "{{TITLE}}": html.escape(data["title"]),
+        "{{VIS_CSS}}": (vis / "vis-network.css").read_text("utf-8"),
+        "{{PAGE_CSS}}": (folder / "page.css").read_text("utf-8"),
+        "{{VIS_JS}}": (vis / "vis-network.min.js").read_text("utf-8"),
+        "{{PAGE_JS}}": (folder / "page.js").read_text("utf-8"),
+        "{{DATA}}": payload,
+    }
+    template = (folder / "page.html").read_text("utf-8")
+    # only the template is searched for placeholders, never what goes into it
+    return "".join(parts.get(piece, piece) for piece in re.split(r"(\{\{[A-Z_]+\}\})", template))
+
+
+def write_page(data: dict[str, Any], out: Path) -> None:
+    out.write_text(render_page(data), "utf-8")
