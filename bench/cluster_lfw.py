@@ -89,7 +89,9 @@ def product(enc, images, good=None, *, params: ClusterParams, late_pass: bool = 
 def previous_default(enc, images, good=None) -> np.ndarray:
     """The default before this protocol: average linkage at 0.51; faces left alone joined the
     person whose 8 nearest faces lay within 0.53 on average, the rest clustered again."""
-    params = ClusterParams(method="ahc", threshold=0.51, attach_ratio=1.0)
+    params = ClusterParams(
+        method="ahc", threshold=0.51, attach_ratio=1.0, min_faces=2, neighbours=30
+    )
     labels = product(enc, images, params=params)
     rest = np.flatnonzero(labels < 0)
     more = cluster_faces(enc[rest], images[rest], params)
@@ -153,7 +155,9 @@ def methods(default: ClusterParams) -> dict:
         "previous default (ahc 0.51, joins by its 8 nearest faces < 0.53)": previous_default,
         "default, in 5 incremental runs (ingest + cluster)": partial(incremental, params=default),
         "default without the late pass": partial(alone, params=default),
-        "default, min faces 1": partial(product, params=replace(default, min_faces=1)),
+        "default, min faces 2 (a face seen once stays unassigned)": partial(
+            product, params=replace(default, min_faces=2)
+        ),
         "default, poor faces clustered too (no quality gate)": lambda e, i, g: product(
             e, i, params=default
         ),
