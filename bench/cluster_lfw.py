@@ -109,12 +109,15 @@ def incremental(enc, images, good=None, *, params: ClusterParams, chunks: int = 
     chunk = np.array([chunk_of[int(i)] for i in images])
     labels = np.full(len(enc), -1, dtype=np.int64)
     for c in range(chunks):
-        pending = np.flatnonzero((chunk <= c) & (labels < 0) & good)
-        known = labels >= 0
+        sizes = np.bincount(labels[labels >= 0], minlength=max(labels.max(initial=-1) + 1, 1))
+        provisional = (labels >= 0) & (sizes[np.maximum(labels, 0)] == 1)
+        pending = np.flatnonzero((chunk <= c) & ((labels < 0) | provisional) & good)
+        known = (labels >= 0) & ~provisional
         joins, groups = place_new_faces(
-            enc[known], labels[known], images[known], enc[pending], images[pending], params
-        )
-        labels[pending] = joins
+            enc[known], labels[known], images[known], enc[pending], images[pending], params,
+            current=labels[pending],
+        )  # fmt: skip
+        labels[pending] = np.where(joins >= 0, joins, labels[pending])
         fresh = groups >= 0
         labels[pending[fresh]] = groups[fresh] + labels.max(initial=-1) + 1
         poor = np.flatnonzero((chunk <= c) & (labels < 0) & ~good)
@@ -162,7 +165,7 @@ def methods(default: ClusterParams) -> dict:
             e, i, params=default
         ),
         "consensus member: ahc + unambiguous late pass": partial(
-            product, params=replace(default, method="ahc")
+            product, params=replace(default, method="ahc", min_faces=2)
         ),
         "consensus member: hdbscan on the neighbour graph": partial(
             alone, params=replace(default, method="hdbscan")

@@ -84,9 +84,10 @@ def test_pairwise_and_bcubed_scores_by_hand():
 def test_one_or_two_faces_cluster_without_error():
     encodings, _, _ = synthetic(identities=1, per_identity=2)
     for method in METHODS:
-        assert cluster_faces(
-            encodings[:1], np.array([0]), ClusterParams(method=method)
-        ).tolist() == [-1]
+        alone = cluster_faces(encodings[:1], np.array([0]), ClusterParams(method=method))
+        assert alone.tolist() == [0]  # a face seen once is a person of its own
+        too_few = ClusterParams(method=method, min_faces=2)
+        assert cluster_faces(encodings[:1], np.array([0]), too_few).tolist() == [-1]
         pair = cluster_faces(encodings, np.array([0, 1]), ClusterParams(method=method))
         assert len(pair) == 2
 
@@ -195,3 +196,22 @@ def test_new_faces_join_the_people_their_cluster_holds_or_form_new_ones():
         ClusterParams(), forbidden,
     )  # fmt: skip
     assert again[0] != joins[0]
+
+
+def test_a_face_seen_once_keeps_its_person_until_seen_again():
+    encodings, truth, photos = synthetic(identities=3, per_identity=4)
+    known = np.flatnonzero(truth < 2)
+    lone = np.flatnonzero(truth == 2)  # person 300 was seen once in an earlier run
+    again = lone[1:]
+    current = np.array([300, -1, -1, -1])
+    joins, groups = place_new_faces(
+        encodings[known], truth[known] + 100, photos[known], encodings[lone], photos[lone],
+        ClusterParams(), current=current,
+    )  # fmt: skip
+    assert (joins == 300).all() and (groups == -1).all()  # the new photos join that person
+    alone, _ = place_new_faces(
+        encodings[known], truth[known] + 100, photos[known], encodings[lone[:1]],
+        photos[lone[:1]], ClusterParams(), current=current[:1],
+    )  # fmt: skip
+    assert alone.tolist() == [300]  # seen once still: it stays who it was
+    assert len(again) == 3

@@ -34,13 +34,18 @@ def place_new_faces(
     new_images: np.ndarray,
     params: ClusterParams,
     forbidden: set[tuple[int, int]] | None = None,
+    current: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """For each new face: the person it joins (or -1), and the new person it helps form (a
-    group label, or -1). ``(row of new, person)`` in `forbidden` is never chosen."""
+    group label, or -1). ``(row of new, person)`` in `forbidden` is never chosen.
+
+    `current` may give a new face's provisional person (a person of that one face, made by an
+    earlier run; -1 for none): such faces are placed again like new ones, and a group holding
+    one keeps that person rather than becoming a new one."""
     forbidden = forbidden or set()
     joins = np.full(len(new), -1, dtype=np.int64)
     if len(known) == 0:
-        return joins, cluster_faces(new, new_images, params)
+        return _keep_provisional(joins, cluster_faces(new, new_images, params), current)
     distances, indices = nearest_neighbours(known, min(params.neighbours, len(known)), new)
     near = indices[(distances < params.threshold + REGION_MARGIN) & (indices >= 0)]
     involved = _sample_of_people(known_people, np.unique(known_people[near]), new_images)
@@ -74,6 +79,22 @@ def place_new_faces(
         if person not in taken and (row, person) not in forbidden:
             joins[row] = person
             taken.add(person)
+    return _keep_provisional(joins, groups, current)
+
+
+def _keep_provisional(
+    joins: np.ndarray, groups: np.ndarray, current: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A group holding faces of provisional people joins the first of them instead of becoming
+    a new person (so a face seen once keeps its person until it is seen again)."""
+    if current is None:
+        return joins, groups
+    for label in np.unique(groups[groups >= 0]):
+        rows = np.flatnonzero(groups == label)
+        earlier = current[rows][current[rows] >= 0]
+        if len(earlier):
+            joins[rows] = earlier.min()
+            groups[rows] = -1
     return joins, groups
 
 

@@ -145,8 +145,11 @@ def _full(con, faces: ps.FaceSet, rejected: set, params: ClusterParams) -> Clust
 
 
 def _incremental(con, faces: ps.FaceSet, rejected: set, params: ClusterParams) -> ClusterReport:
-    assigned = faces.person_ids >= 0
-    report = ClusterReport(mode="incremental", considered=int((~assigned).sum()))
+    # faces with no person, and faces that are a person of their own from an earlier run
+    # (provisional: one face, unnamed, never edited) are placed again with the new ones
+    provisional = np.isin(faces.person_ids, list(ps.provisional_people(con)))
+    assigned = (faces.person_ids >= 0) & ~provisional
+    report = ClusterReport(mode="incremental", considered=int((faces.person_ids < 0).sum()))
     if assigned.all():
         return report
     pending = faces.subset(~assigned & faces.good)
@@ -155,26 +158,28 @@ def _incremental(con, faces: ps.FaceSet, rejected: set, params: ClusterParams) -
     forbidden = {(row_of[face], person) for face, person in rejected if face in row_of}
     joins, groups = place_new_faces(
         known.encodings, known.person_ids, known.image_ids,
-        pending.encodings, pending.image_ids, params, forbidden,
+        pending.encodings, pending.image_ids, params, forbidden, pending.person_ids,
     )  # fmt: skip
-    joined = joins >= 0
-    ps.assign_faces(con, pending.face_ids[joined], joins[joined].tolist(), "cluster")
+    was_new = pending.person_ids < 0
+    changed = (joins >= 0) & (joins != pending.person_ids)
+    ps.assign_faces(con, pending.face_ids[changed], joins[changed].tolist(), "cluster")
     labels = sorted(set(groups[groups >= 0].tolist()))
     new_ids = dict(zip(labels, ps.new_people(con, len(labels)), strict=True))
     grouped = groups >= 0
     new_people = np.array([new_ids[g] for g in groups[grouped].tolist()], dtype=np.int64)
     ps.assign_faces(con, pending.face_ids[grouped], new_people.tolist(), "cluster")
     report.new_people = len(labels)
-    report.assigned_to_existing = int(joined.sum())
-    report.assigned_to_new = int(grouped.sum())
+    report.assigned_to_existing = int(((joins >= 0) & was_new).sum())
+    report.assigned_to_new = int((grouped & was_new).sum())
     # faces too poor to start a person join one only on an unambiguous match
-    poor = faces.subset(~assigned & ~faces.good)
+    poor = faces.subset((faces.person_ids < 0) & ~faces.good)
     if len(poor):
-        placed = np.concatenate([known.person_ids, joins[joined], new_people])
-        pending_rows = np.flatnonzero(~assigned & faces.good)
-        rows = np.concatenate(
-            [np.flatnonzero(assigned), pending_rows[joined], pending_rows[grouped]]
-        )
+        placed_rows = np.flatnonzero(~assigned & faces.good)
+        people = np.where(joins >= 0, joins, -1)
+        people[grouped] = new_people
+        keep = people >= 0
+        rows = np.concatenate([np.flatnonzero(assigned), placed_rows[keep]])
+        placed = np.concatenate([known.person_ids, people[keep]])
         row_of = {int(face): row for row, face in enumerate(poor.face_ids)}
         forbidden = {(row_of[face], person) for face, person in rejected if face in row_of}
         attached = attach_faces(

@@ -225,6 +225,20 @@ def count_unassigned_low_quality(con: duckdb.DuckDBPyConnection) -> int:
     ).fetchall()[0][0]
 
 
+def provisional_people(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """People of one face that a clustering run made and no one has touched: unnamed, not
+    hidden, no face placed by hand, never kept apart, no face rejected from them."""
+    rows = con.execute(
+        "SELECT p.person_id FROM people p JOIN faces f ON f.person_id = p.person_id"
+        " WHERE p.name IS NULL AND NOT p.hidden"
+        " AND p.person_id NOT IN (SELECT person_a FROM people_apart)"
+        " AND p.person_id NOT IN (SELECT person_b FROM people_apart)"
+        " AND p.person_id NOT IN (SELECT person_id FROM face_rejections)"
+        " GROUP BY p.person_id HAVING count(*) = 1 AND bool_and(f.assigned_by = 'cluster')"
+    ).fetchall()
+    return {person for (person,) in rows}
+
+
 def count_people(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT count(*) FROM people").fetchall()[0][0]
 
