@@ -110,16 +110,17 @@ def incremental(enc, images, good=None, *, params: ClusterParams, chunks: int = 
     labels = np.full(len(enc), -1, dtype=np.int64)
     for c in range(chunks):
         sizes = np.bincount(labels[labels >= 0], minlength=max(labels.max(initial=-1) + 1, 1))
-        provisional = (labels >= 0) & (sizes[np.maximum(labels, 0)] == 1)
-        pending = np.flatnonzero((chunk <= c) & ((labels < 0) | provisional) & good)
-        known = (labels >= 0) & ~provisional
-        joins, groups = place_new_faces(
+        known = np.flatnonzero(labels >= 0)
+        provisional = sizes[labels[known]] == 1
+        pending = np.flatnonzero((chunk <= c) & (labels < 0) & good)
+        placed = place_new_faces(
             enc[known], labels[known], images[known], enc[pending], images[pending], params,
-            current=labels[pending],
+            provisional=provisional,
         )  # fmt: skip
-        labels[pending] = np.where(joins >= 0, joins, labels[pending])
-        fresh = groups >= 0
-        labels[pending[fresh]] = groups[fresh] + labels.max(initial=-1) + 1
+        rows = np.concatenate([pending, known[placed.again]])
+        labels[rows] = np.where(placed.joins >= 0, placed.joins, labels[rows])
+        fresh = placed.groups >= 0
+        labels[rows[fresh]] = placed.groups[fresh] + labels.max(initial=-1) + 1
         poor = np.flatnonzero((chunk <= c) & (labels < 0) & ~good)
         placed = labels >= 0
         labels[poor] = attach_faces(

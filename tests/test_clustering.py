@@ -182,36 +182,41 @@ def test_new_faces_join_the_people_their_cluster_holds_or_form_new_ones():
     known_rows = np.flatnonzero(old & (np.arange(len(truth)) % 8 < 5))
     new_rows = np.setdiff1d(np.arange(len(truth)), known_rows)
     people = truth[known_rows] + 100
-    joins, groups = place_new_faces(
+    placed = place_new_faces(
         encodings[known_rows], people, photos[known_rows], encodings[new_rows], photos[new_rows],
         ClusterParams(),
     )  # fmt: skip
+    joins, groups = placed.joins, placed.groups
     is_old = truth[new_rows] < 3
     assert (joins[is_old] == truth[new_rows][is_old] + 100).all() and (groups[is_old] == -1).all()
     assert (joins[~is_old] == -1).all() and len(set(groups[~is_old].tolist())) == 1
     assert groups[~is_old][0] >= 0
     forbidden = {(0, int(joins[0]))}  # "not this person" holds for new faces too
-    again, _ = place_new_faces(
+    again = place_new_faces(
         encodings[known_rows], people, photos[known_rows], encodings[new_rows], photos[new_rows],
         ClusterParams(), forbidden,
-    )  # fmt: skip
+    ).joins  # fmt: skip
     assert again[0] != joins[0]
 
 
-def test_a_face_seen_once_keeps_its_person_until_seen_again():
+def test_a_face_seen_once_joins_its_second_photo_and_two_lone_faces_become_one():
     encodings, truth, photos = synthetic(identities=3, per_identity=4)
     known = np.flatnonzero(truth < 2)
-    lone = np.flatnonzero(truth == 2)  # person 300 was seen once in an earlier run
-    again = lone[1:]
-    current = np.array([300, -1, -1, -1])
-    joins, groups = place_new_faces(
-        encodings[known], truth[known] + 100, photos[known], encodings[lone], photos[lone],
-        ClusterParams(), current=current,
+    people = truth[known] + 100
+    lone = np.flatnonzero(truth == 2)
+    # an earlier run saw two photos of person 2, alone each time: two provisional people
+    known = np.concatenate([known, lone[:2]])
+    people = np.concatenate([people, [300, 301]])
+    provisional = people >= 300
+    placed = place_new_faces(
+        encodings[known], people, photos[known], encodings[lone[2:]], photos[lone[2:]],
+        ClusterParams(), provisional=provisional,
     )  # fmt: skip
-    assert (joins == 300).all() and (groups == -1).all()  # the new photos join that person
-    alone, _ = place_new_faces(
-        encodings[known], truth[known] + 100, photos[known], encodings[lone[:1]],
-        photos[lone[:1]], ClusterParams(), current=current[:1],
+    assert sorted(known[placed.again].tolist()) == sorted(lone[:2].tolist())
+    # the new photos and both lone faces end in the first of those people
+    assert (placed.joins == 300).all() and (placed.groups == -1).all()
+    far = place_new_faces(
+        encodings[known], people, photos[known], encodings[truth == 0][:1],
+        photos[truth == 0][:1] + 1000, ClusterParams(), provisional=provisional,
     )  # fmt: skip
-    assert alone.tolist() == [300]  # seen once still: it stays who it was
-    assert len(again) == 3
+    assert len(far.again) == 0  # lone faces far from the new ones are left as they are

@@ -12,6 +12,7 @@ clustering leaves alone stay unassigned (on ../shared/lfw-dev, letting them join
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -26,6 +27,16 @@ REGION_MARGIN = 0.15
 FACES_PER_PERSON = 24
 
 
+@dataclass
+class Placement:
+    """Where faces go. Rows are the new faces, then the provisional faces placed again (their
+    rows in `known` are `again`)."""
+
+    joins: np.ndarray  # the person a face joins, or -1
+    groups: np.ndarray  # the new person a face helps form (a group label), or -1
+    again: np.ndarray  # rows of `known` placed again
+
+
 def place_new_faces(
     known: np.ndarray,
     known_people: np.ndarray,
@@ -34,21 +45,30 @@ def place_new_faces(
     new_images: np.ndarray,
     params: ClusterParams,
     forbidden: set[tuple[int, int]] | None = None,
-    current: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """For each new face: the person it joins (or -1), and the new person it helps form (a
-    group label, or -1). ``(row of new, person)`` in `forbidden` is never chosen.
+    provisional: np.ndarray | None = None,
+) -> Placement:
+    """Where each new face goes. ``(row of new, person)`` in `forbidden` is never chosen.
 
-    `current` may give a new face's provisional person (a person of that one face, made by an
-    earlier run; -1 for none): such faces are placed again like new ones, and a group holding
-    one keeps that person rather than becoming a new one."""
+    `provisional` marks known faces that are a person of their own (one face, made by an
+    earlier run, untouched since): those near the new faces are placed again with them, so
+    that a face seen once joins its second photo; a group holding one keeps that person."""
     forbidden = forbidden or set()
-    joins = np.full(len(new), -1, dtype=np.int64)
+    nothing = np.empty(0, dtype=np.int64)
     if len(known) == 0:
-        return _keep_provisional(joins, cluster_faces(new, new_images, params), current)
+        groups = cluster_faces(new, new_images, params)
+        return Placement(np.full(len(new), -1, dtype=np.int64), groups, nothing)
     distances, indices = nearest_neighbours(known, min(params.neighbours, len(known)), new)
     near = indices[(distances < params.threshold + REGION_MARGIN) & (indices >= 0)]
     involved = _sample_of_people(known_people, np.unique(known_people[near]), new_images)
+    again = nothing
+    current = np.full(len(new), -1, dtype=np.int64)
+    if provisional is not None and len(new):
+        again = np.flatnonzero(involved & provisional)
+        involved &= ~provisional
+        new = np.concatenate([new, known[again]])
+        new_images = np.concatenate([new_images, known_images[again]])
+        current = np.concatenate([current, known_people[again]])
+    joins = np.full(len(new), -1, dtype=np.int64)
     region = np.concatenate([known[involved], new])
     region_images = np.concatenate([known_images[involved], new_images])
     labels = cluster_faces(region, region_images, params)
@@ -79,16 +99,15 @@ def place_new_faces(
         if person not in taken and (row, person) not in forbidden:
             joins[row] = person
             taken.add(person)
-    return _keep_provisional(joins, groups, current)
+    joins, groups = _keep_provisional(joins, groups, current)
+    return Placement(joins, groups, again)
 
 
 def _keep_provisional(
-    joins: np.ndarray, groups: np.ndarray, current: np.ndarray | None
+    joins: np.ndarray, groups: np.ndarray, current: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """A group holding faces of provisional people joins the first of them instead of becoming
     a new person (so a face seen once keeps its person until it is seen again)."""
-    if current is None:
-        return joins, groups
     for label in np.unique(groups[groups >= 0]):
         rows = np.flatnonzero(groups == label)
         earlier = current[rows][current[rows] >= 0]

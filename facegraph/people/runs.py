@@ -145,45 +145,44 @@ def _full(con, faces: ps.FaceSet, rejected: set, params: ClusterParams) -> Clust
 
 
 def _incremental(con, faces: ps.FaceSet, rejected: set, params: ClusterParams) -> ClusterReport:
-    # faces with no person, and faces that are a person of their own from an earlier run
-    # (provisional: one face, unnamed, never edited) are placed again with the new ones
-    provisional = np.isin(faces.person_ids, list(ps.provisional_people(con)))
-    assigned = (faces.person_ids >= 0) & ~provisional
-    report = ClusterReport(mode="incremental", considered=int((faces.person_ids < 0).sum()))
+    assigned = faces.person_ids >= 0
+    report = ClusterReport(mode="incremental", considered=int((~assigned).sum()))
     if assigned.all():
         return report
     pending = faces.subset(~assigned & faces.good)
     known = faces.subset(assigned)
+    # people of one face that no one has touched may take new photos or join someone
+    provisional = np.isin(known.person_ids, list(ps.provisional_people(con)))
     row_of = {int(face): row for row, face in enumerate(pending.face_ids)}
     forbidden = {(row_of[face], person) for face, person in rejected if face in row_of}
-    joins, groups = place_new_faces(
+    placed = place_new_faces(
         known.encodings, known.person_ids, known.image_ids,
-        pending.encodings, pending.image_ids, params, forbidden, pending.person_ids,
+        pending.encodings, pending.image_ids, params, forbidden, provisional,
     )  # fmt: skip
-    was_new = pending.person_ids < 0
-    changed = (joins >= 0) & (joins != pending.person_ids)
-    ps.assign_faces(con, pending.face_ids[changed], joins[changed].tolist(), "cluster")
+    face_ids = np.concatenate([pending.face_ids, known.face_ids[placed.again]])
+    current = np.concatenate([np.full(len(pending), -1), known.person_ids[placed.again]])
+    joins, groups = placed.joins, placed.groups
+    changed = (joins >= 0) & (joins != current)
+    ps.assign_faces(con, face_ids[changed], joins[changed].tolist(), "cluster")
     labels = sorted(set(groups[groups >= 0].tolist()))
     new_ids = dict(zip(labels, ps.new_people(con, len(labels)), strict=True))
     grouped = groups >= 0
-    new_people = np.array([new_ids[g] for g in groups[grouped].tolist()], dtype=np.int64)
-    ps.assign_faces(con, pending.face_ids[grouped], new_people.tolist(), "cluster")
+    ps.assign_faces(
+        con, face_ids[grouped], [new_ids[g] for g in groups[grouped].tolist()], "cluster"
+    )
+    was_new = current < 0
     report.new_people = len(labels)
     report.assigned_to_existing = int(((joins >= 0) & was_new).sum())
     report.assigned_to_new = int((grouped & was_new).sum())
     # faces too poor to start a person join one only on an unambiguous match
-    poor = faces.subset((faces.person_ids < 0) & ~faces.good)
+    poor = faces.subset(~assigned & ~faces.good)
     if len(poor):
-        placed_rows = np.flatnonzero(~assigned & faces.good)
-        people = np.where(joins >= 0, joins, -1)
-        people[grouped] = new_people
-        keep = people >= 0
-        rows = np.concatenate([np.flatnonzero(assigned), placed_rows[keep]])
-        placed = np.concatenate([known.person_ids, people[keep]])
+        now = ps.clusterable_faces(con)
+        people = now.subset(now.person_ids >= 0)
         row_of = {int(face): row for row, face in enumerate(poor.face_ids)}
         forbidden = {(row_of[face], person) for face, person in rejected if face in row_of}
         attached = attach_faces(
-            faces.encodings[rows], placed, faces.image_ids[rows], poor.encodings,
+            people.encodings, people.person_ids, people.image_ids, poor.encodings,
             poor.image_ids, params.threshold + params.attach_slack, forbidden,
             params.attach_nearest, params.attach_ratio,
         )  # fmt: skip
