@@ -18,11 +18,8 @@ from .attach import attach_faces, nearest_other_photo
 from .consensus import consensus, split_distinct_groups
 from .density import hdbscan_labels
 from .linkage import average_linkage
-from .neighbours import nearest_neighbours, neighbour_edges, restrict
+from .neighbours import Neighbours, nearest_neighbours, neighbour_edges, restrict
 from .params import ClusterParams
-
-Neighbours = tuple[np.ndarray, np.ndarray]
-
 
 # ---------------------------------------------------------------- methods
 
@@ -37,6 +34,8 @@ def chinese_whispers(
     scores the same on ../shared/lfw-dev. Seeded: the same graph gives the same labels."""
     from scipy.sparse import csr_matrix
 
+    if count == 0:
+        return np.empty(0, dtype=np.int64)
     rng = np.random.default_rng(0)
     nodes = np.arange(count)
     graph = csr_matrix(

@@ -14,8 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .linkage import upgma
-
-Neighbours = tuple[np.ndarray, np.ndarray]
+from .neighbours import Neighbours, neighbour_edges
 
 #: groups smaller than this give no reliable spread and are never split off
 DISTINCT_MIN_FACES = 4
@@ -30,8 +29,6 @@ def consensus(memberships: list[np.ndarray], neighbours: Neighbours, agree: int)
     people are the connected parts of those links."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
-
-    from .neighbours import neighbour_edges
 
     a, b, _ = neighbour_edges(neighbours)
     votes = np.zeros(len(a), dtype=np.int64)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
+#: a k-nearest-neighbour graph: ``(distances, indices)``, a row per face, -1 where none
+Neighbours = tuple[np.ndarray, np.ndarray]
+
 #: below this many faces neighbours are found exactly; above, with an inverted-file index
 EXACT_NEIGHBOURS_UP_TO = 20_000
 #: ... or when there are few queries (a brute-force search of this many pairs takes ~1 s)
