@@ -36,6 +36,9 @@ _EXPORTS = {
     "analyse_photos": "facegraph.ingestion.analyse",
     "export_crops": "facegraph.ingestion.crops",
     "stats": "facegraph.ingestion.stats",
+    "estimate_attributes": "facegraph.ingestion.attributes",
+    "AttributesReport": "facegraph.ingestion.attributes",
+    "AttributesUnavailable": "facegraph.errors",
     # people
     "ClusterParams": "facegraph.people.params",
     "ClusterReport": "facegraph.people.runs",

@@ -12,7 +12,8 @@ anything else is a bug and keeps its traceback.
     ├── PhotoError                  one photo cannot be used (the run goes on)
     ├── ModelError
     │   ├── DlibFormatError         a model file is not the dlib network expected
-    │   └── EncoderUnavailable      the chosen backend cannot run here
+    │   ├── EncoderUnavailable      the chosen backend cannot run here
+    │   └── AttributesUnavailable   the age and gender models are not installed
     ├── PeopleError
     │   ├── PersonNotFoundError     no person with that ID
     │   ├── FaceNotFoundError       no face with that ID
@@ -67,6 +68,10 @@ class DlibFormatError(ModelError, ValueError):
 
 class EncoderUnavailable(ModelError, RuntimeError):
     """The requested encoder backend cannot run here."""
+
+
+class AttributesUnavailable(ModelError):
+    """The age and gender models (the ``attributes`` extra) are not installed or not readable."""
 
 
 class PeopleError(FacegraphError):

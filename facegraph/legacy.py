@@ -42,13 +42,10 @@ def extract(
     source_dir: str | os.PathLike[str], age_gender: bool = False, exif: bool = False
 ) -> IngestReport:
     """Find, encode and crop every face in the photos below `source_dir` (EXIF is always read).
-    Runs again only on new or changed photos."""
-    if age_gender:
-        raise FacegraphError(
-            "age and gender estimation is not part of facegraph (the old tool downloaded a "
-            "model for it at run time); call extract without age_gender"
-        )
-    return ingest([source_dir], seed_library(source_dir), settings=DetectionSettings())
+    Runs again only on new or changed photos. ``age_gender=True`` also estimates age and gender
+    (the ``attributes`` extra, offline, instead of the old tool's downloaded model)."""
+    settings = DetectionSettings(attributes=age_gender)
+    return ingest([source_dir], seed_library(source_dir), settings=settings)
 
 
 def cluster(

@@ -172,10 +172,12 @@ socket.socket.connect = socket.socket.connect_ex = refuse
 socket.create_connection = socket.getaddrinfo = refuse
 from facegraph.ingestion.analyse import analyse_photos
 from facegraph.ingestion.settings import DetectionSettings
-encoded = analyse_photos(sys.argv[1:], DetectionSettings(encoder="onnx"))
+encoded = analyse_photos(sys.argv[1:], DetectionSettings(encoder="onnx", attributes=True))
 cnn = DetectionSettings(detector="cnn", cnn_runtime="onnx", encoder="onnx", upsample=0)
 detected = analyse_photos(sys.argv[1:], cnn)
-print(sum(len(r.faces) for r in encoded), sum(len(r.faces) for r in detected), len(attempts))
+estimated = sum(f.attributes is not None for r in encoded for f in r.faces)
+print(sum(len(r.faces) for r in encoded), sum(len(r.faces) for r in detected), estimated,
+      len(attempts))
 """
 
 
@@ -189,6 +191,7 @@ def test_conversion_and_inference_never_touch_the_network(tmp_path, photo_dir):
         env=env,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["2", "2", "0"]
+    # both faces found by both detectors, both given an age and gender, no connection tried
+    assert done.stdout.split() == ["2", "2", "2", "0"]
     converted = sorted(p.name.split("-")[0] for p in (tmp_path / "empty-cache").glob("*.onnx"))
     assert converted == ["face_detector", "face_encoder"]  # both converted, offline

@@ -24,6 +24,7 @@ def main() -> None:
 for command in (
     network.run_command,
     ingest.ingest,
+    ingest.attributes_command,
     ingest.stats,
     ingest.faces,
     clustering.cluster,

@@ -14,6 +14,7 @@ from .options import (
     print_json,
     print_photo_error,
     printable,
+    progress_option,
     report,
     user_errors,
 )
@@ -33,11 +34,7 @@ from .options import (
     help="Compare the content of files whose size and time look unchanged (reads every file).",
 )
 @click.option("--force", is_flag=True, help="Analyse every photo again, changed or not.")
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="Progress bar [default: when stderr is a terminal].",
-)
+@progress_option
 @json_option
 @user_errors
 def ingest(
@@ -75,11 +72,58 @@ def ingest(
             f"{result.ok} with faces ({result.faces_added} faces), {result.no_faces} without, "
             f"{len(result.errors)} failed"
         )
+        if settings.attributes:
+            click.echo(f"{result.faces_with_attributes} faces given an age and gender")
         click.echo(
             f"{result.scanned} found: {result.new} new, {result.changed} changed, "
             f"{result.unchanged} unchanged, {result.moved} moved, {result.vanished} vanished"
         )
         click.echo(f"library: {result.library}")
+    if result.interrupted:
+        click.echo("interrupted: run the same command again to carry on", err=True)
+        sys.exit(130)
+
+
+@click.command("attributes")
+@library_option
+@click.option(
+    "--workers", type=click.IntRange(1), default=None, help="Worker processes [default: all cores]."
+)
+@progress_option
+@json_option
+@user_errors
+def attributes_command(library, workers, progress, as_json) -> None:
+    """Estimate age and gender for the stored faces that have none yet.
+
+    Each photo is read again; stop it at any time, the next run carries on. Needs the optional
+    models: pip install 'facegraph[attributes]'.
+
+    Example:
+
+        facegraph attributes --library ~/faces
+    """
+    from ..ingestion.attributes import estimate_attributes
+
+    result = estimate_attributes(
+        library,
+        workers=workers,
+        progress=progress,
+        on_error=None if as_json else print_photo_error,
+    )
+    if as_json:
+        print_json(result.as_dict())
+    else:
+        skipped = ", ".join(f"{n} {why}" for why, n in sorted(result.faces_skipped.items()))
+        click.echo(
+            f"{result.faces_estimated} faces given an age and gender in {result.seconds:.1f} s"
+            + (f"; none for {skipped}" if skipped else "")
+        )
+        if result.photo_errors:
+            click.echo(
+                f"{len(result.photo_errors)} photos could not be read; their"
+                f" {result.faces_left} faces are left for the next run",
+                err=True,
+            )
     if result.interrupted:
         click.echo("interrupted: run the same command again to carry on", err=True)
         sys.exit(130)

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from .filter_options import network_filter_options
 from .options import (
     _cell,
     cluster_options,
@@ -13,7 +14,6 @@ from .options import (
     engine_option,
     json_option,
     library_option,
-    network_filter_options,
     output_options,
     param_option,
     print_json,
@@ -247,10 +247,18 @@ def query_command(name, show_list, params, library, engine, output) -> None:
     show_default=True,
     help="Add each person's Louvain community (the page always shows them).",
 )
+@click.option(
+    "--color",
+    "colour",
+    type=click.Choice(["community", "gender", "age"]),
+    default="community",
+    show_default=True,
+    help="html: colour people by community, or by estimated gender or age.",
+)
 @engine_option
 @json_option
 @user_errors
-def export_command(fmt, out, library, filters, communities, engine, as_json) -> None:
+def export_command(fmt, out, library, filters, communities, colour, engine, as_json) -> None:
     """Write the co-appearance network, or part of it, for a browser, Gephi or networkx.
 
     The HTML page opens on the people with ties; it finds people, filters ties by weight and
@@ -265,7 +273,7 @@ def export_command(fmt, out, library, filters, communities, engine, as_json) -> 
     from ..coappearance.export import export_network
 
     written = export_network(
-        library, fmt, out, filters, engine=engine, colour_communities=communities
+        library, fmt, out, filters, engine=engine, colour_communities=communities, colour_by=colour
     )
     dated = filters.since is not None or filters.until is not None
     undated = undated_photos(library, engine) if dated else 0
@@ -288,10 +296,11 @@ def export_command(fmt, out, library, filters, communities, engine, as_json) -> 
 @click.option(
     "--color",
     "colour",
-    type=click.Choice(["community", "year"]),
+    type=click.Choice(["community", "year", "gender", "age"]),
     default="community",
     show_default=True,
-    help="network: colour people by community, or by the median year of their photos.",
+    help="network: colour people by community, by the median year of their photos, or by "
+    "estimated gender or age.",
 )
 @library_option
 @network_filter_options
@@ -352,6 +361,8 @@ def network_stats_command(library, filters, engine, output) -> None:
         "eigenvector",
         "betweenness",
         "community",
+        "gender",
+        "age",
     ]
     if output == "table":
         for key, value in stats["summary"].items():

@@ -11,6 +11,7 @@ import csv
 import dataclasses
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -18,7 +19,6 @@ from typing import Any
 
 import click
 
-from ..coappearance.filters import WEIGHTS, NetworkFilter
 from ..errors import FacegraphError
 from ..faces.options import DETECTORS, ENCODERS, RUNTIMES
 from ..ingestion.settings import DetectionSettings
@@ -65,6 +65,14 @@ def out_dir_option(what: str) -> Decorator:
     )
 
 
+def progress_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--progress/--no-progress",
+        default=None,
+        help="Progress bar [default: when stderr is a terminal].",
+    )(command)
+
+
 def json_option(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")(command)
 
@@ -102,6 +110,9 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except FacegraphError as exc:
             raise click.ClickException(str(exc)) from None
+        except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)
         except OSError as exc:  # a path the user gave that cannot be read or written
             where = f"{exc.filename}: " if exc.filename else ""
             raise click.ClickException(f"{where}{exc.strerror or exc}") from None
@@ -227,6 +238,11 @@ def detection_options(command: Callable[..., Any]) -> Callable[..., Any]:
             click.Choice(RUNTIMES),
             "Where --detector cnn runs: ONNX Runtime (same boxes, ~15x faster) or dlib.",
         ),
+        (
+            "attributes",
+            bool,
+            "Also estimate age and gender of new faces (pip install 'facegraph[attributes]').",
+        ),
     )
 
     @functools.wraps(command)
@@ -236,6 +252,14 @@ def detection_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
     options = [
         click.option(
+            "--" + name.replace("_", "-"),
+            name,
+            is_flag=True,
+            default=default[name],
+            help=text,
+        )
+        if kind is bool
+        else click.option(
             "--" + name.replace("_", "-"),
             name,
             type=kind,
@@ -305,74 +329,3 @@ param_option = click.option(
     metavar="NAME=VALUE",
     help="A query parameter (repeat for more); bound, never pasted into the query.",
 )
-
-
-def network_filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The subgraph and weight flags, handed to the command as one ``filters`` argument."""
-    default = _defaults(NetworkFilter)
-    names = tuple(default)
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        fields = {name: kwargs.pop(name) for name in names}
-        return command(*args, filters=NetworkFilter(**fields), **kwargs)
-
-    date = click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"])
-    return _apply(
-        wrapper,
-        [
-            click.option(
-                "--weight",
-                type=click.Choice(WEIGHTS),
-                default=default["weight"],
-                show_default=True,
-                help="Edge weight: shared photos, Newman's 1/(n-1) per photo, or Jaccard.",
-            ),
-            click.option(
-                "--min-weight", type=float, default=default["min_weight"], help="Drop lighter ties."
-            ),
-            click.option(
-                "--min-photos",
-                type=click.IntRange(1),
-                default=default["min_photos"],
-                help="Drop people seen in fewer photos.",
-            ),
-            click.option(
-                "--since",
-                type=date,
-                default=default["since"],
-                help="Only photos taken on or after this date (EXIF).",
-            ),
-            click.option(
-                "--until",
-                type=date,
-                default=default["until"],
-                help="Only photos taken before this date (EXIF).",
-            ),
-            click.option(
-                "--person",
-                type=int,
-                default=default["person"],
-                help="Only this person's ego network.",
-            ),
-            click.option(
-                "--hops",
-                type=click.IntRange(1),
-                default=default["hops"],
-                show_default=True,
-                help="How many ties out from --person.",
-            ),
-            click.option(
-                "--top",
-                type=click.IntRange(1),
-                default=default["top"],
-                help="Only the N people seen in most photos.",
-            ),
-            click.option(
-                "--keep-isolated",
-                is_flag=True,
-                default=default["keep_isolated"],
-                help="Keep people --min-weight leaves without a tie.",
-            ),
-        ],
-    )

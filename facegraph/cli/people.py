@@ -6,6 +6,7 @@ import json
 
 import click
 
+from .filter_options import attribute_filter_options
 from .options import (
     json_option,
     library_option,
@@ -30,26 +31,30 @@ def people() -> None:
 @people.command("list")
 @library_option
 @click.option("--all", "include_hidden", is_flag=True, help="Include hidden people.")
+@attribute_filter_options
 @json_option
 @user_errors
-def people_list(library, include_hidden, as_json) -> None:
-    """List people, most faces first.
+def people_list(library, include_hidden, gender, age_min, age_max, as_json) -> None:
+    """List people, most faces first, with their estimated gender and age (see `facegraph
+    attributes`).
 
     Example:
 
-        facegraph people list --json
+        facegraph people list --gender female --age-min 30 --json
     """
     from ..people.read import list_people
 
-    rows = list_people(library, include_hidden)
+    rows = list_people(library, include_hidden, gender=gender, age_min=age_min, age_max=age_max)
     if as_json:
         print_json(rows)
         return
-    click.echo(f"{'id':>6}  {'faces':>5}  {'photos':>6}  name")
+    click.echo(f"{'id':>6}  {'faces':>5}  {'photos':>6}  {'gender':<6}  {'age':>4}  name")
     for row in rows:
         name = printable(row["name"] or "")
+        age = f"{row['age']:.0f}" if row["age"] is not None else "-"
         click.echo(
-            f"{row['person_id']:>6}  {row['faces']:>5}  {row['photos']:>6}  {name}"
+            f"{row['person_id']:>6}  {row['faces']:>5}  {row['photos']:>6}  "
+            f"{row['gender'] or '-':<6}  {age:>4}  {name}"
             f"{'  (hidden)' if row['hidden'] else ''}"
         )
 
@@ -77,10 +82,17 @@ def people_show(person_id, library, as_json) -> None:
         f"{person['faces']} faces in {person['photos']} photos, representative face "
         f"{person['representative_face_id']}"
     )
+    if person["gender"] is not None:
+        born = f", born about {person['birth_year']}" if person["birth_year"] else ""
+        click.echo(
+            f"  {person['gender']} ({person['gender_confidence']:.0%}), median age "
+            f"{person['age']:.0f}{born}"
+        )
     for face in person["faces_list"]:
+        age = f"  age {face['age']:.0f}" if face["age"] is not None else ""
         click.echo(
             f"  face {face['face_id']:>6}  {printable(face['path'])}  "
-            f"({face['left']},{face['top']},{face['right']},{face['bottom']})"
+            f"({face['left']},{face['top']},{face['right']},{face['bottom']}){age}"
         )
 
 

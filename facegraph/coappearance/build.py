@@ -17,6 +17,7 @@ from typing import Any
 import networkx as nx
 
 from .. import graph
+from ..people.read import matches_attributes
 from . import queries as querying
 from .filters import NetworkFilter
 
@@ -32,7 +33,9 @@ def build_network(
     network = nx.Graph()
     photos_of = {}
     for row in people:
-        if row["photos"] >= filters.min_photos:
+        if row["photos"] >= filters.min_photos and matches_attributes(
+            row, filters.gender, filters.age_min, filters.age_max
+        ):
             person_id = int(row["person_id"])
             photos_of[person_id] = int(row["photos"])
             network.add_node(
@@ -40,6 +43,8 @@ def build_network(
                 label=person_label(person_id, row["name"]),
                 name=row["name"] or "",
                 photos=int(row["photos"]),
+                # only when estimated: GEXF and GraphML have no null
+                **{k: row[k] for k in ("gender", "age", "birth_year") if row.get(k) is not None},
             )
     for row in pairs:
         a, b = int(row["person_a"]), int(row["person_b"])

@@ -83,11 +83,14 @@ def export_network(
     engine: str | None = None,
     colour_communities: bool = True,
     title: str = TITLE,
+    colour_by: str = "community",
 ) -> list[Path]:
     """Write the (filtered) co-appearance network as html, gexf, graphml, csv or json.
 
     Every format carries each person's community (people with ties; see `stats.communities`)
-    unless `colour_communities` is off; the HTML page always shows them."""
+    unless `colour_communities` is off; the HTML page always shows them, coloured by
+    `colour_by` (``community``, ``gender`` or ``age``). People's estimated gender, age and birth
+    year are node attributes where known."""
     filters = filters or NetworkFilter()
     network = coappearance_network(library, filters, engine)
     if colour_communities or fmt == "html":
@@ -96,7 +99,7 @@ def export_network(
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "html":
-        files = [write_html_page(library, network, filters, out, title, engine)]
+        files = [write_html_page(library, network, filters, out, title, engine, colour_by)]
     else:
         files = write_network(network, fmt, out)
     record_written(resolve_library_path(library), files)
@@ -110,6 +113,7 @@ def write_html_page(
     out: Path,
     title: str = TITLE,
     engine: str | None = None,
+    colour_by: str = "community",
 ) -> Path:
     """The network page (`page`): faces, the photos behind each tie, positions."""
     from .page import page_data, photo_record, write_page
@@ -123,7 +127,7 @@ def write_html_page(
             photos[row["image_id"]] = photo_record(row["taken_at"], row["people"], row["path"])
     faces = representative_crops(library, sorted(people))
     files = photo_files(library, sorted(photos))
-    data = page_data(network, faces, photos, appearances, files, title, filters.weight)
+    data = page_data(network, faces, photos, appearances, files, title, filters.weight, colour_by)
     write_page(data, out)
     return out
 
@@ -137,8 +141,8 @@ def plot_figure(
     colour: str = "community",
     engine: str | None = None,
 ) -> Path:
-    """Draw the old tool's figures: ``network`` (coloured by ``community`` or ``year``),
-    ``centrality`` or ``degrees``, as .png or .svg."""
+    """Draw the old tool's figures: ``network`` (coloured by ``community``, ``year``,
+    ``gender`` or ``age``), ``centrality`` or ``degrees``, as .png or .svg."""
     from .figures import median_years, plot
 
     filters = filters or NetworkFilter()
@@ -151,6 +155,8 @@ def plot_figure(
             photos_of.setdefault(row["person_id"], []).append(row["image_id"])
             dates[row["image_id"]] = row["taken_at"]
         years = median_years(photos_of, dates)
+    elif colour == "age":
+        years = {n: a for n, a in network.nodes(data="age") if a is not None}
     path = plot(network, kind, out, colour, years)
     record_written(resolve_library_path(library), [path])
     return path

@@ -20,7 +20,7 @@ from .page import PALETTE
 from .stats import communities, network_statistics
 
 KINDS = ("network", "centrality", "degrees")
-COLOURS = ("community", "year")
+COLOURS = ("community", "year", "gender", "age")
 GREY = "#9aa0a6"
 #: inches and dots per inch: 1200 x 900 pixels as PNG
 SIZE, DPI = (12, 9), 100
@@ -72,15 +72,32 @@ def _network(axes, network: nx.Graph, colour: str, years: dict, title: str, figu
     positions = {n: (x, -y) for n, (x, y) in layout(tied).items()}
     radii = node_radii(tied)
     nodes = sorted(tied.nodes)
-    if colour == "year":
+    if colour in ("year", "age"):
         import matplotlib.cm as cm
         from matplotlib.colors import Normalize
 
         known = [years[n] for n in nodes if n in years]
-        scale = Normalize(min(known, default=2000), max(known, default=2001))
+        low, high = min(known, default=2000), max(known, default=2001)
+        scale = Normalize(low, high if high > low else low + 1)
         colours = [cm.viridis(scale(years[n])) if n in years else GREY for n in nodes]
         bar = figure.colorbar(cm.ScalarMappable(norm=scale, cmap="viridis"), ax=axes, shrink=0.6)
-        bar.set_label("median year of their photos (grey: no dated photo)")
+        bar.set_label(
+            "median year of their photos (grey: no dated photo)"
+            if colour == "year"
+            else "estimated age (grey: no estimate)"
+        )
+    elif colour == "gender":
+        from matplotlib.patches import Patch
+
+        from .page import GENDER_COLOURS
+
+        colours = [GENDER_COLOURS.get(tied.nodes[n].get("gender"), GREY) for n in nodes]
+        axes.legend(
+            handles=[Patch(color=c, label=g) for g, c in GENDER_COLOURS.items()]
+            + [Patch(color=GREY, label="no estimate")],
+            loc="lower right",
+            title="estimated gender",
+        )
     else:
         group = communities(network)
         colours = [PALETTE[group[n] % len(PALETTE)] for n in nodes]

@@ -23,7 +23,14 @@ class NetworkFilter:
     top: int | None = None  # only the N people seen in most photos
     #: with a minimum weight, people left without a tie are dropped unless this is set
     keep_isolated: bool = False
+    #: only people estimated to be of this gender ("female"/"male") or within these ages
+    #: (`facegraph attributes`); people without an estimate are left out by any of them
+    gender: str | None = None
+    age_min: float | None = None
+    age_max: float | None = None
 
     def __post_init__(self) -> None:
         if self.weight not in WEIGHTS:
             raise ValueError(f"weight must be one of {WEIGHTS}, not {self.weight!r}")
+        if self.gender not in (None, "female", "male"):
+            raise ValueError(f"gender must be 'female' or 'male', not {self.gender!r}")

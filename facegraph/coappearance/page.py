@@ -29,6 +29,10 @@ PALETTE = (
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
     "#9c755f", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#17becf", "#bcbd22",
 )  # fmt: skip
+#: colours by estimated gender, and the ends of the age scale (light = young, dark = old)
+GENDER_COLOURS = {"female": "#f28e2b", "male": "#4e79a7"}
+AGE_SCALE = ((0xFD, 0xE7, 0x25), (0x44, 0x01, 0x54))  # viridis' ends
+COLOURINGS = ("community", "gender", "age")
 #: shared photos embedded as thumbnails: per tie, and in all
 PHOTOS_PER_TIE = 8
 PHOTOS_IN_ALL = 600
@@ -45,10 +49,15 @@ def page_data(
     photo_files: dict[int, str],
     title: str,
     weight: str,
+    colour_by: str = "community",
 ) -> dict[str, Any]:
     """What the page's script draws. `faces`: person → JPEG crop; `photos`: photo → ``{"date",
     "people", "name"}``; `appearances`: person → photos; `photo_files`: photo → file to make a
-    thumbnail from (photos that cannot be read get none)."""
+    thumbnail from (photos that cannot be read get none). `colour_by`: ``community`` (the
+    script colours communities), ``gender`` or ``age`` (colours and legend given here; people
+    without an estimate are grey)."""
+    if colour_by not in COLOURINGS:
+        raise ValueError(f"colour_by must be one of {COLOURINGS}, not {colour_by!r}")
     community = {
         node: data["community"] for node, data in network.nodes(data=True) if "community" in data
     } or communities(network)
@@ -72,8 +81,11 @@ def page_data(
                 "size": round(radii[node], 1),
                 "face": _data_uri(faces[node], side) if node in faces else None,
                 "photo_ids": sorted(appearances.get(node, [])),
+                "gender": data.get("gender"),
+                "age": data.get("age"),
             }
         )
+    legend = _colour_people(people, colour_by)
     ties = []
     for a, b, data in network.edges(data=True):
         a, b = min(a, b), max(a, b)
@@ -98,6 +110,8 @@ def page_data(
         "title": title,
         "weight": weight,
         "palette": PALETTE,
+        "colour_by": colour_by,
+        "legend": legend,
         "counts": {
             "people": network.number_of_nodes(),
             "tied": sum(1 for n in network.nodes if network.degree(n) > 0),
@@ -112,6 +126,35 @@ def page_data(
         "ties": ties,
         "photos": {str(p): info for p, info in shown.items()},
     }
+
+
+def _colour_people(people: list[dict], colour_by: str) -> list[dict] | None:
+    """For ``gender`` and ``age``: each person's ``colour`` (None = grey, no estimate) and the
+    legend's entries; None for ``community``, which the script colours itself."""
+    if colour_by == "community":
+        return None
+    if colour_by == "gender":
+        for person in people:
+            person["colour"] = GENDER_COLOURS.get(person["gender"])
+        counts = {g: sum(p["gender"] == g for p in people) for g in GENDER_COLOURS}
+        return [{"colour": GENDER_COLOURS[g], "text": f"{g} ({counts[g]})"} for g in counts]
+    ages = [p["age"] for p in people if p["age"] is not None]
+    low, high = (min(ages), max(ages)) if ages else (0.0, 1.0)
+    for person in people:
+        age = person["age"]
+        person["colour"] = None if age is None else _age_colour((age - low) / ((high - low) or 1))
+    steps = [low + (high - low) * i / 4 for i in range(5)] if ages else []
+    return [
+        {"colour": _age_colour((age - low) / ((high - low) or 1)), "text": f"about {age:.0f} years"}
+        for age in steps
+    ]
+
+
+def _age_colour(share: float) -> str:
+    young, old = AGE_SCALE
+    return "#" + "".join(
+        f"{round(a + (b - a) * share):02x}" for a, b in zip(young, old, strict=True)
+    )
 
 
 def _embed_thumbnails(ties: list[dict], photos: dict[int, dict], files: dict[int, str]) -> None:

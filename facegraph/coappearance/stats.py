@@ -66,6 +66,32 @@ def _average_shortest_path(component: nx.Graph, seed: int) -> tuple[float, bool]
     return total / count, True
 
 
+def attribute_mixing(network: nx.Graph) -> dict[str, Any]:
+    """Who mixes with whom by estimated gender and age (as the old tool's statistics), over the
+    ties whose two people both have an estimate (None when there are none, or no variety):
+    assortativity of gender and of age (1 = ties only between alike people, 0 = as by chance,
+    < 0 = between unlike), the share of ties between a woman and a man, and the mean age gap
+    across ties in years."""
+    by_gender = network.subgraph([n for n, g in network.nodes(data="gender") if g is not None])
+    by_age = network.subgraph([n for n, a in network.nodes(data="age") if a is not None])
+    gender_value = age_value = None
+    with contextlib.suppress(ValueError, ZeroDivisionError, KeyError):
+        if by_gender.number_of_edges():
+            gender_value = nx.attribute_assortativity_coefficient(by_gender, "gender")
+    with contextlib.suppress(ValueError, ZeroDivisionError, KeyError):
+        if by_age.number_of_edges():
+            age_value = nx.numeric_assortativity_coefficient(by_age, "age")
+    gender_of, age_of = dict(by_gender.nodes(data="gender")), dict(by_age.nodes(data="age"))
+    mixed = [gender_of[a] != gender_of[b] for a, b in by_gender.edges]
+    gaps = [abs(age_of[a] - age_of[b]) for a, b in by_age.edges]
+    return {
+        "gender_assortativity": _number(gender_value) if gender_value is not None else None,
+        "age_assortativity": _number(age_value) if age_value is not None else None,
+        "mixed_gender_ties": _number(sum(mixed) / len(mixed)) if mixed else None,
+        "mean_age_gap": _number(sum(gaps) / len(gaps)) if gaps else None,
+    }
+
+
 def network_statistics(network: nx.Graph, seed: int = 0) -> dict[str, Any]:
     """``{"summary": {...}, "people": [...], "communities": [...], "cliques": [...]}``."""
     isolated = [n for n in network.nodes if network.degree(n) == 0]
@@ -106,6 +132,7 @@ def network_statistics(network: nx.Graph, seed: int = 0) -> dict[str, Any]:
         if tied.number_of_edges()
         else None,
         "sampled": sampled,
+        **attribute_mixing(tied),
     }
     people = []
     for node in sorted(network.nodes, key=lambda n: (-network.degree(n, weight="weight"), n)):
@@ -121,6 +148,8 @@ def network_statistics(network: nx.Graph, seed: int = 0) -> dict[str, Any]:
                 "eigenvector": _number(eigenvector.get(node, 0.0)),
                 "betweenness": _number(betweenness.get(node, 0.0)),
                 "community": community_of.get(node),
+                "gender": data.get("gender"),
+                "age": data.get("age"),
             }
         )
     cliques = sorted(

@@ -35,8 +35,12 @@ from .dlib_format import (
 )
 
 #: bumped whenever a converted graph would differ, so cached graphs are rebuilt
-CONVERTER_VERSION = 2
+CONVERTER_VERSION = 3
 OPSET = 17
+#: the IR version that goes with opset 17. `onnx` writes its newest IR by default, which an older
+#: ONNX Runtime refuses (onnx 1.23 writes IR 14; onnxruntime 1.30, which the `attributes`
+#: extra's pins select, reads up to 13), and facegraph then fell back to dlib's slow encoder.
+IR_VERSION = 8
 
 
 # --- dnn_face_recognition_ex.cpp -----------------------------------------------------------------
@@ -213,6 +217,7 @@ def _model(graph: _GraphBuilder, inputs: list, outputs: list, name: str) -> onnx
     model = helper.make_model(
         helper.make_graph(graph.nodes, name, inputs, outputs, graph.initializers),
         opset_imports=[helper.make_opsetid("", OPSET)],
+        ir_version=IR_VERSION,
         producer_name="facegraph",
         producer_version=str(CONVERTER_VERSION),
     )

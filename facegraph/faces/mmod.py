@@ -112,6 +112,8 @@ def _resize_model() -> bytes:
     """One node: dlib's bilinear ``resize_image`` (corners map to corners)."""
     from onnx import TensorProto, helper
 
+    from .dlib_onnx import IR_VERSION, OPSET
+
     node = helper.make_node(
         "Resize",
         ["image", "", "", "sizes"],
@@ -128,7 +130,9 @@ def _resize_model() -> bytes:
         ],
         [helper.make_tensor_value_info("resized", TensorProto.FLOAT, [1, 3, "rows", "cols"])],
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION
+    )
     return model.SerializeToString()
 
 

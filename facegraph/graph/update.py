@@ -27,12 +27,16 @@ from .files import (
 )
 
 #: bump when `engine.SCHEMA` or the meaning of a property changes: old graphs are rebuilt
-PROJECTION_VERSION = 1
+PROJECTION_VERSION = 2
 #: above this share of changed edges, a rebuild beats applying the changes one by one
 REBUILD_SHARE = 0.25
 
 _SOURCE = {
-    "Person": "SELECT person_id AS id, name, photos FROM network_people ORDER BY id",
+    "Person": (
+        "SELECT person_id AS id, name, photos, gender, gender_confidence::DOUBLE AS"
+        " gender_confidence, age::DOUBLE AS age, birth_year::BIGINT AS birth_year"
+        " FROM network_people ORDER BY id"
+    ),
     "Image": "SELECT image_id AS id, path, taken_at, people FROM network_photos ORDER BY id",
     "APPEARS_IN": (
         'SELECT person_id AS "from", image_id AS "to", face_id, box_left::BIGINT AS box_left,'
@@ -46,7 +50,8 @@ log = logging.getLogger(__name__)
 _FINGERPRINT = """
 SELECT (SELECT count(*) || '/' || coalesce(bit_xor(hash(person_id, image_id, face_id)), 0)
         FROM appearances)
-    || '|' || (SELECT coalesce(bit_xor(hash(person_id, name, photos)), 0) FROM network_people)
+    || '|' || (SELECT coalesce(bit_xor(hash(person_id, name, photos, gender, gender_confidence,
+                                            age, birth_year)), 0) FROM network_people)
     || '|' || (SELECT coalesce(bit_xor(hash(image_id, path, taken_at, people)), 0)
                FROM network_photos)
 """
@@ -169,7 +174,11 @@ def _rebuild(
 
 
 _CURRENT = {
-    "Person": "MATCH (p:Person) RETURN p.id AS id, p.name AS name, p.photos AS photos",
+    "Person": (
+        "MATCH (p:Person) RETURN p.id AS id, p.name AS name, p.photos AS photos,"
+        " p.gender AS gender, p.gender_confidence AS gender_confidence, p.age AS age,"
+        " p.birth_year AS birth_year"
+    ),
     "Image": (
         "MATCH (i:Image) RETURN i.id AS id, i.path AS path, i.taken_at AS taken_at,"
         " i.people AS people"
@@ -182,7 +191,9 @@ _CURRENT = {
 
 _UPDATE = {
     "Person": "UNWIND $rows AS r MATCH (n:Person {id: r.id}) SET n.name = r.name,"
-    " n.photos = r.photos",
+    " n.photos = r.photos, n.gender = CAST(r.gender AS STRING),"
+    " n.gender_confidence = CAST(r.gender_confidence AS DOUBLE), n.age = CAST(r.age AS DOUBLE),"
+    " n.birth_year = CAST(r.birth_year AS INT64)",
     # CAST: when every changed photo is undated, the engine types the column as STRING
     "Image": "UNWIND $rows AS r MATCH (n:Image {id: r.id}) SET n.path = r.path,"
     " n.taken_at = CAST(r.taken_at AS TIMESTAMP), n.people = r.people",

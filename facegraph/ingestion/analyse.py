@@ -6,18 +6,22 @@ becomes ``status="error"`` with a one-line reason, never an exception.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import PhotoError
+from ..faces import attributes as face_attributes
 from ..faces import detect as face_ops
 from ..faces import quality
-from ..faces.encode import face_encoder
+from ..faces.encode import face_encoder, onnx_threads
 from .decode import crop_jpeg, decode_photo, read_bytes, resize_long_side
 from .records import FaceRecord, PhotoResult
 from .scan import content_hash, file_stamp
 from .settings import DetectionSettings
+
+log = logging.getLogger(__name__)
 
 
 def locate_faces(pixels: np.ndarray, settings: DetectionSettings, original_width: int):
@@ -58,6 +62,10 @@ class _Located:
 
     result: PhotoResult
     chips: np.ndarray
+    #: with ``settings.attributes``: the faces fit for the age and gender models, their chips
+    fit: list[int] | None = None
+    age_chips: np.ndarray | None = None
+    gender_chips: np.ndarray | None = None
 
 
 def _locate_in_photo(path: str, settings: DetectionSettings) -> _Located | PhotoResult:
@@ -101,7 +109,46 @@ def _locate_in_photo(path: str, settings: DetectionSettings) -> _Located | Photo
         )
         result.faces.append(face)
     result.status = "ok" if result.faces else "no_faces"
-    return _Located(result, chips)
+    located = _Located(result, chips)
+    if settings.attributes:
+        _cut_attribute_chips(located, decoded.pixels, boxes, shapes)
+    return located
+
+
+def _cut_attribute_chips(located: _Located, pixels: np.ndarray, boxes, shapes) -> None:
+    """Chips for the age and gender models, for the faces fit for them; the others are marked
+    with the reason."""
+    located.fit = []
+    for index, (face, box) in enumerate(zip(located.result.faces, boxes, strict=True)):
+        face.attributes_skipped = face_attributes.why_no_estimate(box.width, face.sharpness)
+        if face.attributes_skipped is None:
+            located.fit.append(index)
+    located.age_chips, located.gender_chips = face_attributes.attribute_chips(
+        pixels, [shapes[i] for i in located.fit]
+    )
+
+
+def _estimate_attributes(pending: list[_Located]) -> None:
+    """Age and gender for the fit faces of `pending`, in one batch. Should the models fail,
+    the faces get no row, and `facegraph attributes` estimates them later."""
+    items = [item for item in pending if item.fit]
+    if not items:
+        return
+    try:
+        estimates = face_attributes.attribute_models(onnx_threads()).estimate(
+            np.concatenate([item.age_chips for item in items]),
+            np.concatenate([item.gender_chips for item in items]),
+        )
+    except Exception as exc:  # the faces are stored without; a later run fills them in
+        log.warning("age and gender could not be estimated: %s", _first_line(exc))
+        for item in pending:
+            for face in item.result.faces:
+                face.attributes_skipped = None
+        return
+    found = iter(estimates)
+    for item in items:
+        for index in item.fit:
+            item.result.faces[index].attributes = next(found)
 
 
 def _first_line(exc: Exception) -> str:
@@ -129,6 +176,8 @@ def analyse_photos(paths: list[str], settings: DetectionSettings) -> list[PhotoR
         for item in pending:
             for face in item.result.faces:
                 face.encoding = next(encodings)
+        if settings.attributes:
+            _estimate_attributes([item for item in pending if item.result.status == "ok"])
     return [item.result if isinstance(item, _Located) else item for item in located]
 
 

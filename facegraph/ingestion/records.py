@@ -9,6 +9,8 @@ from datetime import datetime
 
 import numpy as np
 
+from ..faces.attributes import FaceAttributes
+
 
 @dataclass
 class FaceRecord:
@@ -21,6 +23,9 @@ class FaceRecord:
     crop_jpeg: bytes
     sharpness: float | None = None  # see facegraph.faces.quality
     quality: str | None = None  # why it cannot start a person ("small", ...), or None
+    #: age and gender (only with ``DetectionSettings.attributes``): an estimate, or why none
+    attributes: FaceAttributes | None = None
+    attributes_skipped: str | None = None
 
 
 @dataclass

@@ -22,6 +22,8 @@ from tqdm import tqdm
 
 from .. import graph
 from ..faces import detect as face_ops
+from ..faces.attributes import attribute_models, model_version
+from ..faces.encode import onnx_threads
 from ..library import Library, is_disk_failure, lease, resolve_library_path, transaction
 from . import store
 from .analyse import analyse_photos
@@ -45,6 +47,8 @@ class IngestReport:
     ok: int = 0
     no_faces: int = 0
     faces_added: int = 0
+    #: faces given an age and gender estimate (``--attributes``)
+    faces_with_attributes: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     interrupted: bool = False
@@ -79,6 +83,8 @@ def _init_worker(settings: DetectionSettings) -> None:
     os.environ.setdefault("FACEGRAPH_ONNX_THREADS", "1")
     _worker_settings = settings
     face_ops.load_models(settings.detector, settings.encoder, settings.cnn_runtime)
+    if settings.attributes:
+        attribute_models(onnx_threads())
 
 
 def _analyse_in_worker(paths: list[str]) -> list[PhotoResult]:
@@ -139,6 +145,8 @@ def ingest(
     """
     started = time.monotonic()
     settings = (settings or DetectionSettings()).resolved()
+    # raises one line on how to install the models, before any work
+    attributes_model = model_version() if settings.attributes else None
     workers = workers or default_workers()
     roots = [os.path.abspath(os.fspath(p)) for p in paths]
     for root in roots:
@@ -157,7 +165,7 @@ def ingest(
             nonlocal last_commit
             if pending:
                 with Library.open(library, write=True) as lib:
-                    _store(lib.connection, pending, detection, report, on_error)
+                    _store(lib.connection, pending, (detection, attributes_model), report, on_error)
                 pending.clear()
             last_commit = time.monotonic()
 
@@ -184,6 +192,9 @@ def ingest(
                 elif result.status == "ok":
                     report.ok += 1
                     report.faces_added += len(result.faces)
+                    report.faces_with_attributes += sum(
+                        face.attributes is not None for face in result.faces
+                    )
                 else:
                     report.no_faces += 1
                 pending.append(result)
@@ -200,6 +211,13 @@ def ingest(
         with Library.open(library, write=True) as lib:
             lib.checkpoint()
             graph.refresh_existing(lib)
+            if settings.attributes:
+                missing = store.faces_without_attributes(lib.connection)
+                if missing:
+                    report.warnings.append(
+                        f"{missing} faces stored before have no age and gender yet;"
+                        " run `facegraph attributes` to estimate them"
+                    )
     report.seconds = time.monotonic() - started
     return report
 
@@ -236,14 +254,14 @@ def _plan(
 def _store(
     con: duckdb.DuckDBPyConnection,
     results: list[PhotoResult],
-    detection: str,
+    labels: tuple[str, str | None],
     report: IngestReport,
     on_error: Callable[[str, str], None] | None,
 ) -> None:
     """Write a batch in one transaction; if that fails, photo by photo, so one photo the
     database refuses is reported (and stored as an error where it can be) and the rest land."""
     try:
-        store.write_results(con, results, detection)
+        store.write_results(con, results, *labels)
         return
     except Exception as exc:
         if is_disk_failure(exc):
@@ -251,7 +269,7 @@ def _store(
         log.warning("a batch of %d photos could not be stored (%s)", len(results), exc)
     for result in results:
         try:
-            store.write_results(con, [result], detection)
+            store.write_results(con, [result], *labels)
             continue
         except Exception as exc:
             reason = f"could not be stored: {str(exc).strip().splitlines()[0]}"
@@ -260,4 +278,4 @@ def _store(
             on_error(result.path, reason)
         failed = replace(result, status="error", error=reason, faces=[])
         with contextlib.suppress(Exception):
-            store.write_results(con, [failed], detection)
+            store.write_results(con, [failed], *labels)

@@ -37,6 +37,9 @@ class DetectionSettings:
     encoder: EncoderChoice = "auto"
     #: where ``detector="cnn"`` runs, chosen as `encoder` is
     cnn_runtime: Runtime = "auto"
+    #: also estimate age and gender (needs the ``attributes`` extra); not part of `describe`:
+    #: it does not change which faces are found
+    attributes: bool = False
 
     def describe(self) -> str:
         detector = self.detector

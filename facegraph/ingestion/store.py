@@ -77,11 +77,16 @@ RETURNING image_id
 
 
 def write_results(
-    con: duckdb.DuckDBPyConnection, results: Sequence[PhotoResult], detection: str
+    con: duckdb.DuckDBPyConnection,
+    results: Sequence[PhotoResult],
+    detection: str,
+    attributes_model: str | None = None,
 ) -> None:
     """Store analysed photos and their faces in one transaction.
 
     A photo stored before is replaced with its faces, so re-processing never duplicates a face.
+    Faces' age and gender estimates (or why they have none) are stored with them, labelled
+    `attributes_model`.
     """
     if not results:
         return
@@ -96,6 +101,10 @@ def write_results(
         "crop_jpeg": [],
         "sharpness": [],
         "quality": [],
+        "age": [],
+        "age_spread": [],
+        "male_probability": [],
+        "attributes_skipped": [],
     }
     landmarks, encodings = [], []
     with transaction(con):
@@ -119,6 +128,11 @@ def write_results(
                     detection,
                 ],
             ).fetchall()[0][0]
+            con.execute(
+                "DELETE FROM face_attributes WHERE face_id IN"
+                " (SELECT face_id FROM faces WHERE image_id = ?)",
+                [image_id],
+            )
             con.execute("DELETE FROM faces WHERE image_id = ?", [image_id])
             for index, face in enumerate(result.faces):
                 left, top, right, bottom = face.box
@@ -132,6 +146,13 @@ def write_results(
                 face_rows["crop_jpeg"].append(face.crop_jpeg)
                 face_rows["sharpness"].append(face.sharpness)
                 face_rows["quality"].append(face.quality)
+                estimate = face.attributes
+                face_rows["age"].append(estimate.age if estimate else None)
+                face_rows["age_spread"].append(estimate.age_spread if estimate else None)
+                face_rows["male_probability"].append(
+                    estimate.male_probability if estimate else None
+                )
+                face_rows["attributes_skipped"].append(face.attributes_skipped)
                 landmarks.append(np.asarray(face.landmarks, dtype=np.float32).reshape(10))
                 encodings.append(np.asarray(face.encoding, dtype=np.float32).reshape(128))
         if encodings:
@@ -154,12 +175,93 @@ def write_results(
                     " box_bottom, detector_score, crop_jpeg, sharpness, quality, landmarks,"
                     " encoding FROM new_faces"
                 )
+                if attributes_model is not None:
+                    con.execute(
+                        "INSERT INTO face_attributes (face_id, age, age_spread, male_probability,"
+                        " model, skipped) SELECT f.face_id, n.age, n.age_spread,"
+                        " n.male_probability, ?, n.attributes_skipped FROM new_faces n"
+                        " JOIN faces f ON f.image_id = n.image_id AND f.face_index = n.face_index"
+                        " WHERE n.age IS NOT NULL OR n.attributes_skipped IS NOT NULL",
+                        [attributes_model],
+                    )
             finally:
                 con.unregister("new_faces")
 
 
 def _fixed_list(matrix: np.ndarray, width: int) -> pa.FixedSizeListArray:
     return pa.FixedSizeListArray.from_arrays(pa.array(matrix.astype(np.float32).ravel()), width)
+
+
+def faces_without_attributes(con: duckdb.DuckDBPyConnection) -> int:
+    """Faces the age and gender models have not seen yet (forgotten faces aside)."""
+    return con.execute(
+        "SELECT count(*) FROM faces f ANTI JOIN face_attributes a USING (face_id)"
+        " WHERE NOT f.forgotten"
+    ).fetchall()[0][0]
+
+
+def photos_without_attributes(con: duckdb.DuckDBPyConnection) -> list:
+    """Stored photos (not missing) with faces the age and gender models have not seen, as
+    `facegraph.ingestion.attributes.PhotoFaces`."""
+    from .attributes import PhotoFaces
+
+    rows = con.execute(
+        "SELECT i.image_id, i.path, i.path_bytes, i.detection, list(f.face_id ORDER BY f.face_id),"
+        " list([f.box_left, f.box_top, f.box_right, f.box_bottom] ORDER BY f.face_id),"
+        " list(f.landmarks ORDER BY f.face_id), list(f.sharpness ORDER BY f.face_id)"
+        " FROM faces f ANTI JOIN face_attributes a USING (face_id)"
+        " JOIN images i USING (image_id)"
+        " WHERE NOT f.forgotten AND i.missing_since IS NULL"
+        " GROUP BY ALL ORDER BY i.image_id"
+    ).fetchall()
+    return [
+        PhotoFaces(
+            image_id,
+            os_path(path, raw),
+            detection,
+            face_ids,
+            [tuple(box) for box in boxes],
+            [None if points is None else np.asarray(points, np.float32) for points in landmarks],
+            sharpness,
+        )
+        for image_id, path, raw, detection, face_ids, boxes, landmarks, sharpness in rows
+    ]
+
+
+def write_attributes(con: duckdb.DuckDBPyConnection, results: Sequence, model: str) -> None:
+    """Store estimates (`facegraph.ingestion.attributes.Estimated`); a face that has a row
+    already keeps it (a second writer cannot duplicate one)."""
+    rows = [
+        (
+            face_id,
+            None if estimate is None else estimate.age,
+            None if estimate is None else estimate.age_spread,
+            None if estimate is None else estimate.male_probability,
+            model,
+            reason,
+        )
+        for result in results
+        for face_id, estimate, reason in result.faces
+    ]
+    if not rows:
+        return
+    columns = ("face_id", "age", "age_spread", "male_probability", "model", "skipped")
+    types = (pa.int64(), pa.float32(), pa.float32(), pa.float32(), pa.string(), pa.string())
+    values = zip(*rows, strict=True)
+    table = pa.table(
+        {
+            name: pa.array(column, type=kind)
+            for name, kind, column in zip(columns, types, values, strict=True)
+        }
+    )
+    con.register("new_attributes", table)
+    try:
+        con.execute(
+            "INSERT INTO face_attributes SELECT n.* FROM new_attributes n"
+            " JOIN faces f USING (face_id) WHERE NOT f.forgotten ON CONFLICT DO NOTHING"
+        )
+    finally:
+        con.unregister("new_attributes")
 
 
 def library_stats(con: duckdb.DuckDBPyConnection) -> dict:

@@ -115,3 +115,20 @@ def forget_in_edit_log(con: duckdb.DuckDBPyConnection, person_id: int) -> None:
         [person_id],
     )
     con.execute("UPDATE edits SET previous = NULL")
+
+
+# ---------------------------------------------------------------- people kept apart
+
+
+def apart_pairs(con: duckdb.DuckDBPyConnection) -> set[tuple[int, int]]:
+    """``(a, b)`` with a < b: people a user said are different."""
+    return {
+        (a, b) for a, b in con.execute("SELECT person_a, person_b FROM people_apart").fetchall()
+    }
+
+
+def keep_apart(con: duckdb.DuckDBPyConnection, a: int, b: int) -> None:
+    con.execute(
+        "INSERT OR IGNORE INTO people_apart (person_a, person_b) VALUES (?, ?)",
+        [min(a, b), max(a, b)],
+    )

@@ -190,7 +190,7 @@ def keep_apart(library, person_a: int, person_b: int) -> None:
     def change(con):
         ps.require_person(con, person_a)
         ps.require_person(con, person_b)
-        ps.keep_apart(con, person_a, person_b)
+        edit_store.keep_apart(con, person_a, person_b)
 
     people = [person_a, person_b]
     _edit(library, "apart", {"people": people}, _no_faces, lambda con: people, change)

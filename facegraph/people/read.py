@@ -40,15 +40,44 @@ def representative_crops(
 
 
 def list_people(
-    library: str | os.PathLike[str] | None = None, include_hidden: bool = False
+    library: str | os.PathLike[str] | None = None,
+    include_hidden: bool = False,
+    *,
+    gender: str | None = None,
+    age_min: float | None = None,
+    age_max: float | None = None,
 ) -> list[dict]:
-    """Every person with name, face and photo counts, and a representative face."""
+    """Every person with name, face and photo counts, gender and age, and a representative face.
+
+    `gender` ("female"/"male"), `age_min` and `age_max` keep only people estimated so (people
+    without an estimate are left out by any of them).
+    """
     with Library.open(library) as lib:
         people = ps.people_summary(lib.connection, include_hidden)
-        representatives = representative_faces(*ps.assigned_encodings(lib.connection))
+        filtered = (gender, age_min, age_max) != (None, None, None)
+        if filtered:
+            people = [p for p in people if matches_attributes(p, gender, age_min, age_max)]
+        chosen = [p["person_id"] for p in people] if filtered else None
+        representatives = representative_faces(
+            *ps.assigned_encodings(lib.connection, person_ids=chosen)
+        )
     for person in people:
         person["representative_face_id"] = representatives.get(person["person_id"])
     return people
+
+
+def matches_attributes(
+    person: dict, gender: str | None, age_min: float | None, age_max: float | None
+) -> bool:
+    """Whether a person (with ``gender`` and ``age`` keys) passes the attribute filters."""
+    if gender is not None and person.get("gender") != gender:
+        return False
+    age = person.get("age")
+    if (age_min is not None or age_max is not None) and age is None:
+        return False
+    if age_min is not None and age < age_min:
+        return False
+    return not (age_max is not None and age > age_max)
 
 
 def show_person(library: str | os.PathLike[str] | None, person_id: int) -> dict:

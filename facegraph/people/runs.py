@@ -89,7 +89,7 @@ def _full(con, faces: ps.FaceSet, rejected: set, params: ClusterParams) -> Clust
     labels = np.full(len(faces), -1, dtype=np.int64)
     good = faces.good | faces.by_user  # the others may only join someone (the late pass)
     labels[good] = cluster_faces(faces.encodings[good], faces.image_ids[good], params)
-    labels = keep_people_apart(labels, faces.person_ids, ps.apart_pairs(con))
+    labels = keep_people_apart(labels, faces.person_ids, edit_store.apart_pairs(con))
     # map each new cluster to the existing person it overlaps most (each person once)
     overlap = Counter(
         (int(label), int(person))

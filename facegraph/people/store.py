@@ -182,28 +182,42 @@ def existing_faces(con: duckdb.DuckDBPyConnection, face_ids: Iterable[int]) -> l
 def people_summary(
     con: duckdb.DuckDBPyConnection, include_hidden: bool = False, person_id: int | None = None
 ) -> list[dict]:
-    """People (all, or one) with face and photo counts, most faces first."""
-    rows = con.execute(
+    """People (all, or one) with face and photo counts, most faces first, and their gender
+    (``"female"``/``"male"``, None before any estimate) and age (see the view
+    ``person_attributes``)."""
+    return _dicts(
+        con,
         "SELECT p.person_id, p.name, p.hidden, count(f.face_id) AS faces,"
-        " count(DISTINCT f.image_id) AS photos"
+        " count(DISTINCT f.image_id) AS photos, any_value(a.gender) AS gender,"
+        " any_value(a.gender_confidence) AS gender_confidence, any_value(a.age) AS age,"
+        " any_value(a.birth_year) AS birth_year"
         " FROM people p LEFT JOIN faces f ON f.person_id = p.person_id"
+        " LEFT JOIN person_attributes a ON a.person_id = p.person_id"
         " WHERE (? OR NOT p.hidden) AND (? IS NULL OR p.person_id = ?)"
-        " GROUP BY ALL ORDER BY faces DESC, p.person_id",
+        " GROUP BY p.person_id, p.name, p.hidden ORDER BY faces DESC, p.person_id",
         [include_hidden or person_id is not None, person_id, person_id],
-    ).fetchall()
-    keys = ("person_id", "name", "hidden", "faces", "photos")
-    return [dict(zip(keys, row, strict=True)) for row in rows]
+    )
 
 
 def person_faces(con: duckdb.DuckDBPyConnection, person_id: int) -> list[dict]:
-    rows = con.execute(
-        "SELECT f.face_id, i.path, f.box_left, f.box_top, f.box_right, f.box_bottom,"
-        " f.assigned_by, i.taken_at FROM faces f JOIN images i USING (image_id)"
+    """A person's faces, with the photo, the box and the face's age and gender estimate."""
+    return _dicts(
+        con,
+        "SELECT f.face_id, i.path, f.box_left AS left, f.box_top AS top, f.box_right AS right,"
+        " f.box_bottom AS bottom, f.assigned_by, i.taken_at, round(a.age::DOUBLE, 1) AS age,"
+        " round(a.male_probability::DOUBLE, 3) AS male_probability,"
+        " a.skipped AS no_estimate_because"
+        " FROM faces f JOIN images i USING (image_id)"
+        " LEFT JOIN face_attributes a ON a.face_id = f.face_id"
         " WHERE f.person_id = ? ORDER BY f.face_id",
         [person_id],
-    ).fetchall()
-    keys = ("face_id", "path", "left", "top", "right", "bottom", "assigned_by", "taken_at")
-    return [dict(zip(keys, row, strict=True)) for row in rows]
+    )
+
+
+def _dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
+    cursor = con.execute(sql, params)
+    keys = [column[0] for column in cursor.description]
+    return [dict(zip(keys, row, strict=True)) for row in cursor.fetchall()]
 
 
 def faces_without_person(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -325,7 +339,9 @@ def mark_not_a_face(con: duckdb.DuckDBPyConnection, face_ids: Sequence[int]) -> 
 
 
 def erase_faces(con: duckdb.DuckDBPyConnection, face_ids: Sequence[int]) -> None:
-    """Drop the biometric data of faces (encoding, crop, landmarks); only their boxes stay."""
+    """Drop the biometric data of faces (encoding, crop, landmarks, age and gender); only their
+    boxes stay."""
+    con.execute("DELETE FROM face_attributes WHERE face_id IN (SELECT unnest(?))", [face_ids])
     con.execute(
         "UPDATE faces SET encoding = NULL, crop_jpeg = NULL, landmarks = NULL,"
         " person_id = NULL, assigned_by = NULL, forgotten = true"
@@ -353,23 +369,6 @@ def people_of_faces(con: duckdb.DuckDBPyConnection, face_ids: Sequence[int]) -> 
         [list(face_ids)],
     ).fetchall()
     return dict(rows)
-
-
-# ---------------------------------------------------------------- people kept apart
-
-
-def apart_pairs(con: duckdb.DuckDBPyConnection) -> set[tuple[int, int]]:
-    """``(a, b)`` with a < b: people a user said are different."""
-    return {
-        (a, b) for a, b in con.execute("SELECT person_a, person_b FROM people_apart").fetchall()
-    }
-
-
-def keep_apart(con: duckdb.DuckDBPyConnection, a: int, b: int) -> None:
-    con.execute(
-        "INSERT OR IGNORE INTO people_apart (person_a, person_b) VALUES (?, ?)",
-        [min(a, b), max(a, b)],
-    )
 
 
 def unassigned_faces(con: duckdb.DuckDBPyConnection) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -14,6 +14,7 @@ import os
 import numpy as np
 
 from ..library import Library
+from . import edit_store
 from . import store as ps
 from .clustering import nearest_neighbours
 from .params import ClusterParams
@@ -40,7 +41,7 @@ def suggest_same_person(
     with Library.open(library) as lib:
         con = lib.connection
         face_ids, person_ids, encodings = ps.assigned_encodings(con)
-        apart = ps.apart_pairs(con)
+        apart = edit_store.apart_pairs(con)
         photos = ps.photos_of_people(con)
         names = {p["person_id"]: p["name"] for p in ps.people_summary(con)}
     people = [int(p) for p in np.unique(person_ids) if int(p) in names]  # visible people

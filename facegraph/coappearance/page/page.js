@@ -38,6 +38,7 @@
   const top = new Set(ranked.slice(0, topCount).map((p) => p.id));
 
   function colourOf(person) {
+    if (data.colour_by !== "community") return person.colour || GREY; // gender or age, given
     return person.community === null ? GREY : data.palette[person.community % data.palette.length];
   }
 
@@ -219,6 +220,14 @@
 
   function legend() {
     const box = el("legend");
+    if (data.legend) {
+      const heading = document.createElement("h2");
+      heading.textContent = data.colour_by === "gender" ? "Estimated gender" : "Estimated age";
+      box.appendChild(heading);
+      for (const item of data.legend) box.appendChild(entry(item.colour, item.text));
+      box.appendChild(entry(GREY, "no estimate"));
+      return;
+    }
     const groups = new Map();
     for (const p of data.people) {
       if (p.community === null) continue;
@@ -277,6 +286,12 @@
       }
       body.appendChild(text("h2", p.label));
       body.appendChild(text("div", `ID ${p.id} · ${p.photos} photos · ${p.ties} ties`, "muted"));
+      if (p.gender || p.age !== null) {
+        const parts = [];
+        if (p.gender) parts.push(p.gender);
+        if (p.age !== null && p.age !== undefined) parts.push(`about ${Math.round(p.age)} years old`);
+        body.appendChild(text("div", `Estimated: ${parts.join(", ")}`, "muted attributes"));
+      }
       const ties = data.ties
         .map((t, i) => ({ t, i, w: tieWeight(t) }))
         .filter((x) => (x.t.a === id || x.t.b === id) && x.w > 0)
