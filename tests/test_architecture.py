@@ -26,6 +26,7 @@ PACKAGE = REPO / "facegraph"
 #: top to bottom: a module may import its own stage and any stage below it, never one above
 LAYERS = [
     ("facegraph.cli",),
+    ("facegraph.web",),
     ("facegraph.pipeline", "facegraph.legacy"),
     ("facegraph.coappearance",),
     ("facegraph.people",),
@@ -152,6 +153,7 @@ SPEAKS_SQL = (
     "facegraph.ingestion.store",
     "facegraph.people.store",
     "facegraph.people.edit_store",
+    "facegraph.people.read_store",
 )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from . import clustering, ingest, network, people
+from . import clustering, ingest, network, people, serve
 
 
 @click.group()
@@ -37,5 +37,6 @@ for command in (
     network.export_command,
     network.plot_command,
     network.network_group,
+    serve.serve_command,
 ):
     main.add_command(command)

@@ -26,15 +26,7 @@ def cluster(library, params, full, as_json) -> None:
     from ..people.runs import cluster_people
 
     result = cluster_people(library, params, full=full)
-    report(
-        as_json,
-        result.as_dict(),
-        f"{result.mode}: {result.considered} faces considered; {result.assigned_to_existing} "
-        f"joined existing people, {result.assigned_to_new} formed {result.new_people} new "
-        f"people, {result.unassigned} left unassigned ({result.unassigned_low_quality} of the"
-        f" library's unassigned faces too small, blurred or turned); {result.people} people in all "
-        f"({result.seconds:.1f} s)",
-    )
+    report(as_json, result.as_dict(), result.summary())
 
 
 @click.command()

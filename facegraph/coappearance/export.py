@@ -116,7 +116,36 @@ def write_html_page(
     colour_by: str = "community",
 ) -> Path:
     """The network page (`page`): faces, the photos behind each tie, positions."""
-    from .page import page_data, photo_record, write_page
+    from .page import write_page
+
+    write_page(_page_data(library, network, filters, title, engine, colour_by), out)
+    return out
+
+
+def network_page(
+    library: str | os.PathLike[str] | None = None,
+    filters: NetworkFilter | None = None,
+    *,
+    engine: str | None = None,
+    colour_by: str = "community",
+    person_link: str | None = None,
+    title: str = TITLE,
+) -> str:
+    """The network page as a string (what `facegraph serve` shows at /network). `person_link`,
+    e.g. ``"/people/{id}"``, makes each person's panel link to that address."""
+    from .page import render_page
+
+    filters = filters or NetworkFilter()
+    network = coappearance_network(library, filters, engine)
+    for node, number in communities(network).items():
+        network.nodes[node]["community"] = number
+    data = _page_data(library, network, filters, title, engine, colour_by)
+    data["person_link"] = person_link
+    return render_page(data)
+
+
+def _page_data(library, network, filters, title, engine, colour_by) -> dict:
+    from .page import page_data, photo_record
 
     people = set(network.nodes)
     appearances: dict[int, list[int]] = {}
@@ -127,9 +156,7 @@ def write_html_page(
             photos[row["image_id"]] = photo_record(row["taken_at"], row["people"], row["path"])
     faces = representative_crops(library, sorted(people))
     files = photo_files(library, sorted(photos))
-    data = page_data(network, faces, photos, appearances, files, title, filters.weight, colour_by)
-    write_page(data, out)
-    return out
+    return page_data(network, faces, photos, appearances, files, title, filters.weight, colour_by)
 
 
 def plot_figure(

@@ -128,6 +128,7 @@ def ingest(
     force: bool = False,
     progress: bool | None = None,
     on_error: Callable[[str, str], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
     batch_size: int = 16,
     batch_seconds: float = 2.0,
 ) -> IngestReport:
@@ -140,6 +141,7 @@ def ingest(
     ``progress=None`` shows a progress bar when stderr is a terminal. `on_error` is called with
     ``(path, reason)`` for each photo that cannot be used; the run goes on. Ctrl-C stops the run
     after storing what is finished (``report.interrupted``); the next run continues from there.
+    `on_progress` is called with ``(photos done, photos to do)`` after each photo.
     The library is held only while a batch is written, so other commands can read and edit it
     during a long run; a second ingest into the same library is refused.
     """
@@ -202,6 +204,8 @@ def ingest(
                     flush()
                 bar.update()
                 bar.set_postfix(faces=report.faces_added, errors=len(report.errors), refresh=False)
+                if on_progress:
+                    on_progress(report.processed, len(plan.to_process))
         except KeyboardInterrupt:
             report.interrupted = True
         finally:

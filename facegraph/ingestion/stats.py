@@ -26,3 +26,9 @@ def photo_files(library: str | os.PathLike[str] | None, image_ids: list[int]) ->
     """Where each of these photos is on disk (photos no longer found are left out)."""
     with Library.open(library) as lib:
         return store.photo_files(lib.connection, image_ids)
+
+
+def photo(library: str | os.PathLike[str] | None, image_id: int) -> dict | None:
+    """A photo with its faces (box, person, name), or None when the library has no such photo."""
+    with Library.open(library) as lib:
+        return store.photo_with_faces(lib.connection, image_id)

@@ -288,6 +288,26 @@ def photo_files(con: duckdb.DuckDBPyConnection, image_ids: Sequence[int]) -> dic
     return {image_id: os_path(path, raw) for image_id, path, raw in rows}
 
 
+def photo_with_faces(con: duckdb.DuckDBPyConnection, image_id: int) -> dict | None:
+    """A stored photo with its faces (box, person and name), or None."""
+    found = con.execute(
+        "SELECT image_id, path, width, height, taken_at FROM images WHERE image_id = ?",
+        [image_id],
+    ).fetchall()
+    if not found:
+        return None
+    photo = dict(zip(("image_id", "path", "width", "height", "taken_at"), found[0], strict=True))
+    rows = con.execute(
+        "SELECT f.face_id, f.box_left, f.box_top, f.box_right, f.box_bottom, f.person_id,"
+        " p.name, f.not_a_face FROM faces f LEFT JOIN people p USING (person_id)"
+        " WHERE f.image_id = ? AND NOT f.forgotten ORDER BY f.face_index",
+        [image_id],
+    ).fetchall()
+    keys = ("face_id", "left", "top", "right", "bottom", "person_id", "name", "not_a_face")
+    photo["faces"] = [dict(zip(keys, row, strict=True)) for row in rows]
+    return photo
+
+
 def image_errors(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     return con.execute(
         "SELECT path, error FROM images WHERE status = 'error' ORDER BY path"

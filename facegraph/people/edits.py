@@ -163,6 +163,25 @@ def reject_faces(library, face_ids: list[int]) -> None:
     )
 
 
+def reject_suggestion(library, face_id: int, person_id: int) -> None:
+    """ "This face is not that person", for a face of no one (a rejected suggestion): never
+    suggested or assigned to them again."""
+
+    def change(con):
+        _require_faces(con, [face_id])
+        ps.require_person(con, person_id)
+        ps.add_rejections(con, [(face_id, person_id)])
+
+    _edit(
+        library,
+        "not-this-person",
+        {"faces": [face_id], "person": person_id},
+        lambda con: [face_id],
+        lambda con: [person_id],
+        change,
+    )
+
+
 def mark_not_a_face(library, face_ids: list[int]) -> None:
     """ "Not a face": left out of clustering, people and the graph."""
 

@@ -11,6 +11,7 @@ from PIL import Image
 
 from ..artefacts import record_written
 from ..library import Library
+from . import read_store as rs
 from . import store as ps
 
 
@@ -28,9 +29,9 @@ def make_mosaics(
     with Library.open(library) as lib:
         con = lib.connection
         if not person_ids:
-            person_ids = [p["person_id"] for p in ps.people_summary(con)]
+            person_ids = [p["person_id"] for p in rs.people_summary(con)]
         for person_id in person_ids:
-            face_ids = [f["face_id"] for f in ps.person_faces(con, person_id)][:max_faces]
+            face_ids = [f["face_id"] for f in rs.person_faces(con, person_id)][:max_faces]
             crops = ps.crops(con, face_ids)
             if not crops:
                 continue

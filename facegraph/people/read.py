@@ -8,7 +8,11 @@ import numpy as np
 
 from ..library import Library
 from . import edit_store
+from . import read_store as rs
 from . import store as ps
+
+#: faces of a person enough to find their typical face (the grid's pictures)
+SAMPLE_FACES = 200
 
 
 def representative_faces(
@@ -39,6 +43,12 @@ def representative_crops(
     return {person: crops[face] for person, face in chosen.items() if face in crops}
 
 
+def face_crops(library: str | os.PathLike[str] | None, face_ids: list[int]) -> dict[int, bytes]:
+    """Face → its JPEG crop (faces forgotten or unknown are left out)."""
+    with Library.open(library) as lib:
+        return ps.crops_by_face(lib.connection, face_ids)
+
+
 def list_people(
     library: str | os.PathLike[str] | None = None,
     include_hidden: bool = False,
@@ -53,7 +63,7 @@ def list_people(
     without an estimate are left out by any of them).
     """
     with Library.open(library) as lib:
-        people = ps.people_summary(lib.connection, include_hidden)
+        people = rs.people_summary(lib.connection, include_hidden)
         filtered = (gender, age_min, age_max) != (None, None, None)
         if filtered:
             people = [p for p in people if matches_attributes(p, gender, age_min, age_max)]
@@ -64,6 +74,43 @@ def list_people(
     for person in people:
         person["representative_face_id"] = representatives.get(person["person_id"])
     return people
+
+
+def people_page(
+    library: str | os.PathLike[str] | None = None,
+    *,
+    search: str = "",
+    show: str = "visible",
+    offset: int = 0,
+    limit: int = 60,
+) -> tuple[int, list[dict]]:
+    """One page of the people grid, most faces first: ``(people in all, rows)``. `search` finds
+    names (or an ID); `show` is ``visible``, ``unnamed``, ``hidden`` or ``all``. Representative
+    faces are found for the page's people only, so a page costs the same at 5,000 people."""
+    with Library.open(library) as lib:
+        con = lib.connection
+        people = rs.people_summary(con, include_hidden=show in ("hidden", "all"))
+        wanted = search.strip().casefold()
+        people = [
+            p
+            for p in people
+            if (show != "hidden" or p["hidden"])
+            and (show != "unnamed" or not p["name"])
+            and (
+                not wanted
+                or wanted in (p["name"] or "").casefold()
+                or wanted == str(p["person_id"])
+            )
+        ]
+        page = people[offset : offset + limit]
+        chosen = representative_faces(
+            *ps.assigned_encodings(
+                con, person_ids=[p["person_id"] for p in page], per_person=SAMPLE_FACES
+            )
+        )
+    for person in page:
+        person["representative_face_id"] = chosen.get(person["person_id"])
+    return len(people), page
 
 
 def matches_attributes(
@@ -80,16 +127,28 @@ def matches_attributes(
     return not (age_max is not None and age > age_max)
 
 
-def show_person(library: str | os.PathLike[str] | None, person_id: int) -> dict:
-    """A person, their faces (with photo path and box) and their representative face."""
+def show_person(
+    library: str | os.PathLike[str] | None, person_id: int, companions: int = 30
+) -> dict:
+    """A person, their faces (with photo path and box), their representative face, the months
+    they appear in (``months``) and the people seen with them (``companions``, the first
+    `companions`, each with the shared photos)."""
     with Library.open(library) as lib:
         con = lib.connection
         ps.require_person(con, person_id)
-        (summary,) = ps.people_summary(con, person_id=person_id)
-        representatives = representative_faces(*ps.assigned_encodings(con, person_id))
-        summary["representative_face_id"] = representatives.get(person_id)
-        summary["faces_list"] = ps.person_faces(con, person_id)
+        (summary,) = rs.people_summary(con, person_id=person_id)
+        sample = ps.assigned_encodings(con, person_id, per_person=SAMPLE_FACES)
+        summary["representative_face_id"] = representative_faces(*sample).get(person_id)
+        summary["faces_list"] = rs.person_faces(con, person_id)
+        summary["months"] = rs.person_months(con, person_id)
+        summary["companions"] = rs.person_companions(con, person_id, companions)
     return summary
+
+
+def person_names(library: str | os.PathLike[str] | None = None) -> list[tuple[int, str]]:
+    """``(person_id, name)`` of every named person, by name."""
+    with Library.open(library) as lib:
+        return rs.named_people(lib.connection)
 
 
 def edit_history(library: str | os.PathLike[str] | None = None, limit: int = 50) -> list[dict]:

@@ -42,6 +42,16 @@ class ClusterReport:
     people: int = 0
     seconds: float = 0.0
 
+    def summary(self) -> str:
+        """The run in one sentence."""
+        return (
+            f"{self.mode}: {self.considered} faces considered; {self.assigned_to_existing} "
+            f"joined existing people, {self.assigned_to_new} formed {self.new_people} new "
+            f"people, {self.unassigned} left unassigned ({self.unassigned_low_quality} of the"
+            f" library's unassigned faces too small, blurred or turned); {self.people} people in"
+            f" all ({self.seconds:.1f} s)"
+        )
+
     def as_dict(self) -> dict:
         return asdict(self)
 

@@ -179,47 +179,6 @@ def existing_faces(con: duckdb.DuckDBPyConnection, face_ids: Iterable[int]) -> l
     ).fetchall()
 
 
-def people_summary(
-    con: duckdb.DuckDBPyConnection, include_hidden: bool = False, person_id: int | None = None
-) -> list[dict]:
-    """People (all, or one) with face and photo counts, most faces first, and their gender
-    (``"female"``/``"male"``, None before any estimate) and age (see the view
-    ``person_attributes``)."""
-    return _dicts(
-        con,
-        "SELECT p.person_id, p.name, p.hidden, count(f.face_id) AS faces,"
-        " count(DISTINCT f.image_id) AS photos, any_value(a.gender) AS gender,"
-        " any_value(a.gender_confidence) AS gender_confidence, any_value(a.age) AS age,"
-        " any_value(a.birth_year) AS birth_year"
-        " FROM people p LEFT JOIN faces f ON f.person_id = p.person_id"
-        " LEFT JOIN person_attributes a ON a.person_id = p.person_id"
-        " WHERE (? OR NOT p.hidden) AND (? IS NULL OR p.person_id = ?)"
-        " GROUP BY p.person_id, p.name, p.hidden ORDER BY faces DESC, p.person_id",
-        [include_hidden or person_id is not None, person_id, person_id],
-    )
-
-
-def person_faces(con: duckdb.DuckDBPyConnection, person_id: int) -> list[dict]:
-    """A person's faces, with the photo, the box and the face's age and gender estimate."""
-    return _dicts(
-        con,
-        "SELECT f.face_id, i.path, f.box_left AS left, f.box_top AS top, f.box_right AS right,"
-        " f.box_bottom AS bottom, f.assigned_by, i.taken_at, round(a.age::DOUBLE, 1) AS age,"
-        " round(a.male_probability::DOUBLE, 3) AS male_probability,"
-        " a.skipped AS no_estimate_because"
-        " FROM faces f JOIN images i USING (image_id)"
-        " LEFT JOIN face_attributes a ON a.face_id = f.face_id"
-        " WHERE f.person_id = ? ORDER BY f.face_id",
-        [person_id],
-    )
-
-
-def _dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
-    cursor = con.execute(sql, params)
-    keys = [column[0] for column in cursor.description]
-    return [dict(zip(keys, row, strict=True)) for row in cursor.fetchall()]
-
-
 def faces_without_person(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Faces with no person, by why: "too small, blurred or turned", "marked not a face",
     "forgotten", "no clear match" (good faces the last run left alone)."""
@@ -261,18 +220,27 @@ def assigned_encodings(
     con: duckdb.DuckDBPyConnection,
     person_id: int | None = None,
     person_ids: Sequence[int] | None = None,
+    per_person: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(face_ids, person_ids, encodings)`` of assigned faces (all, one person's, or those of
-    `person_ids`)."""
-    where, params = "person_id IS NOT NULL", None
+    `person_ids`), sorted by person; `per_person` keeps at most that many faces of each (their
+    first), enough to find a typical face of someone seen thousands of times."""
+    where, params = "person_id IS NOT NULL", {}
     if person_id is not None:
         where, params = "person_id = $person", {"person": int(person_id)}
     elif person_ids is not None:
         where, params = "person_id IN (SELECT unnest($people))", {"people": list(person_ids)}
+    if per_person is not None:  # choose the faces first, then read just their encodings
+        params["keep"] = int(per_person)
+        where = (
+            "face_id IN (SELECT face_id FROM faces WHERE"
+            f" {where} AND encoding IS NOT NULL AND NOT not_a_face"
+            " QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY face_id) <= $keep)"
+        )
     table = con.sql(
         f"SELECT face_id, person_id, encoding FROM faces WHERE {where}"
         " AND encoding IS NOT NULL AND NOT not_a_face ORDER BY person_id, face_id",
-        params=params,
+        params=params or None,
     ).to_arrow_table()
     face_ids, person_ids = table.column("face_id").to_numpy(), table.column("person_id").to_numpy()
     return face_ids, person_ids, encodings_of(table)

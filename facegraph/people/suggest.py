@@ -15,6 +15,7 @@ import numpy as np
 
 from ..library import Library
 from . import edit_store
+from . import read_store as rs
 from . import store as ps
 from .clustering import nearest_neighbours
 from .params import ClusterParams
@@ -43,7 +44,7 @@ def suggest_same_person(
         face_ids, person_ids, encodings = ps.assigned_encodings(con)
         apart = edit_store.apart_pairs(con)
         photos = ps.photos_of_people(con)
-        names = {p["person_id"]: p["name"] for p in ps.people_summary(con)}
+        names = {p["person_id"]: p["name"] for p in rs.people_summary(con)}
     people = [int(p) for p in np.unique(person_ids) if int(p) in names]  # visible people
     if len(people) < 2:
         return []
@@ -97,7 +98,7 @@ def suggest_people_for_faces(
         known_faces, known_people, known_encodings = ps.assigned_encodings(con)
         rejected = ps.rejections(con)
         photos = ps.photos_of_people(con)
-        names = {p["person_id"]: p["name"] for p in ps.people_summary(con)}
+        names = {p["person_id"]: p["name"] for p in rs.people_summary(con)}
     visible = np.isin(known_people, list(names))
     known_people, known_encodings = known_people[visible], known_encodings[visible]
     if len(face_ids) == 0 or len(known_people) == 0:

@@ -286,6 +286,12 @@
       }
       body.appendChild(text("h2", p.label));
       body.appendChild(text("div", `ID ${p.id} · ${p.photos} photos · ${p.ties} ties`, "muted"));
+      if (data.person_link) {
+        const link = text("a", "Open their page");
+        link.href = data.person_link.replace("{id}", String(p.id));
+        link.className = "person-link";
+        body.appendChild(link);
+      }
       if (p.gender || p.age !== null) {
         const parts = [];
         if (p.gender) parts.push(p.gender);

@@ -1,0 +1,140 @@
+"""The pages (GET): each reads the library through the same functions the CLI uses."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+
+from ..errors import PersonNotFoundError
+from .app import site
+
+PAGE_SIZE = 60
+METHODS = ("consensus", "ahc", "hdbscan", "chinese_whispers", "dbscan", "optics")
+
+
+def library_page(request: Request) -> Response:
+    from ..ingestion.stats import errors, stats
+    from ..people.read import edit_history, faces_without_person, people_page
+
+    here = site(request)
+    counts = stats(here.library)
+    people, _ = people_page(here.library, limit=0)
+    unassigned = faces_without_person(here.library)
+    return here.render(
+        request,
+        "library.html",
+        counts=counts,
+        people=people,
+        unassigned=sum(unassigned.values()),
+        unassigned_by=unassigned,
+        failed=errors(here.library)[:200],
+        edits=edit_history(here.library, 10),
+        job=here.jobs.state(),
+        methods=METHODS,
+    )
+
+
+def people_grid(request: Request) -> Response:
+    from ..people.read import people_page
+
+    here = site(request)
+    query = request.query_params
+    search, show = query.get("q", ""), query.get("show", "visible")
+    if show not in ("visible", "unnamed", "hidden", "all"):
+        show = "visible"
+    page = max(1, _int(query.get("page"), 1))
+    total, rows = people_page(
+        here.library, search=search, show=show, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    return here.render(
+        request,
+        "people.html",
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        q=search,
+        show=show,
+    )
+
+
+def person_page(request: Request) -> Response:
+    from ..people.read import show_person
+
+    here = site(request)
+    person_id = request.path_params["person_id"]
+    try:
+        person = show_person(here.library, person_id)
+    except PersonNotFoundError:
+        raise HTTPException(404, f"no person {person_id}") from None
+    merge_with = _int(request.query_params.get("merge_with"), 0)
+    return here.render(request, "person.html", person=person, merge_with=merge_with)
+
+
+def person_names(request: Request) -> Response:
+    """Named people, for the "move to" box (fetched when it is first used)."""
+    from ..people.read import person_names as names
+
+    return JSONResponse([{"id": i, "name": n} for i, n in names(site(request).library)])
+
+
+def photo_page(request: Request) -> Response:
+    from ..ingestion.stats import photo
+
+    here = site(request)
+    found = photo(here.library, request.path_params["image_id"])
+    if found is None:
+        raise HTTPException(404, "no such photo in this library")
+    return here.render(request, "photo.html", photo=found)
+
+
+def photo_file(request: Request) -> Response:
+    from ..ingestion.stats import photo_files
+
+    image_id = request.path_params["image_id"]
+    path = photo_files(site(request).library, [image_id]).get(image_id)
+    if path is None:
+        raise HTTPException(404, "no such photo in this library (or it was moved away)")
+    return FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})
+
+
+def face_crop(request: Request) -> Response:
+    from ..people.read import face_crops
+
+    face_id = request.path_params["face_id"]
+    crop = face_crops(site(request).library, [face_id]).get(face_id)
+    if crop is None:
+        raise HTTPException(404, "no crop for that face")
+    return Response(
+        crop, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=600"}
+    )
+
+
+def review_page(request: Request) -> Response:
+    from ..people.suggest import suggest_people_for_faces, suggest_same_person
+
+    here = site(request)
+    return here.render(
+        request,
+        "review.html",
+        pairs=suggest_same_person(here.library, limit=30),
+        faces=suggest_people_for_faces(here.library, limit=30),
+    )
+
+
+def network_view(request: Request) -> Response:
+    from ..coappearance.export import network_page
+
+    return HTMLResponse(network_page(site(request).library, person_link="/people/{id}"))
+
+
+def ingest_progress(request: Request) -> Response:
+    return JSONResponse(site(request).jobs.state())
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default

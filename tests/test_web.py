@@ -1,0 +1,338 @@
+"""`facegraph serve`: the pages over HTTP (Starlette's test client) and as a person uses them
+(real Chromium against a real server), with DuckDB checked after every change."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from conftest import query, screenshot
+
+from facegraph.web.app import create_app
+
+starlette_testclient = pytest.importorskip("starlette.testclient")
+
+
+def facegraph(*args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "facegraph", *args], capture_output=True, text=True, timeout=900
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def small_library(tmp_path_factory) -> Path:
+    from conftest import astronaut, grace_hopper, side_by_side
+
+    folder = tmp_path_factory.mktemp("photos")
+    grace_hopper().save(folder / "grace.jpg", quality=92)
+    astronaut().save(folder / "astronaut.png")
+    side_by_side(grace_hopper(), astronaut()).save(folder / "pair.jpg", quality=92)
+    library = folder.parent / "library"
+    facegraph("ingest", str(folder), "--library", str(library))
+    facegraph("cluster", "--library", str(library))
+    return library
+
+
+@pytest.fixture
+def client(small_library, tmp_path):
+    library = tmp_path / "library"
+    shutil.copytree(small_library, library)
+    app = create_app(library)
+    with starlette_testclient.TestClient(app, base_url="http://127.0.0.1:8765") as web:
+        web.library = library
+        web.token = app.state.site.token
+        yield web
+
+
+def post(client, path: str, data: dict, *, token: str | None = "", origin: str | None = None):
+    headers = {"origin": origin} if origin else {}
+    if token is not None:
+        data = {**data, "csrf": token or client.token}
+    return client.post(path, data=data, headers=headers, follow_redirects=False)
+
+
+def names(library: Path) -> dict[int, str | None]:
+    return dict(query(library, "SELECT person_id, name FROM people"))
+
+
+# ---------------------------------------------------------------- over HTTP
+
+
+def test_every_page_answers(client):
+    person = min(names(client.library))
+    image = query(client.library, "SELECT min(image_id) FROM images")[0][0]
+    face = query(client.library, "SELECT min(face_id) FROM faces")[0][0]
+    for path in ["/", "/people", f"/people/{person}", "/review", f"/photos/{image}", "/network"]:
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert "<html" in page.text
+    assert client.get(f"/faces/{face}.jpg").headers["content-type"] == "image/jpeg"
+    assert client.get(f"/photos/{image}/image").content[:2] in (b"\xff\xd8", b"\x89P")
+    assert client.get("/people/999999").status_code == 404
+    assert client.get("/photos/999999/image").status_code == 404
+    assert client.get("/jobs/ingest").json() == {"running": False}
+
+
+def test_changes_need_this_servers_token_and_origin(client):
+    person = min(names(client.library))
+    before = names(client.library)
+    for answer in (
+        post(client, f"/people/{person}/name", {"name": "Mallory"}, token=None),
+        post(client, f"/people/{person}/name", {"name": "Mallory"}, token="forged"),
+        post(client, f"/people/{person}/name", {"name": "Mallory"}, origin="http://evil.example"),
+    ):
+        assert answer.status_code == 403
+    assert names(client.library) == before
+    done = post(client, f"/people/{person}/name", {"name": "Grace"}, origin="http://127.0.0.1:8765")
+    assert done.status_code == 303 and names(client.library)[person] == "Grace"
+    # a page served to another host name (DNS rebinding) is refused
+    assert client.get("/", headers={"host": "evil.example"}).status_code == 400
+
+
+def test_paths_in_requests_are_never_files(client):
+    for path in [
+        "/photos/..%2F..%2F..%2Fetc%2Fpasswd/image",
+        "/photos/%2Fetc%2Fpasswd/image",
+        "/static/..%2Fapp.py",
+        "/static/../../library.py",
+        "/faces/..%2F..%2Fetc%2Fpasswd.jpg",
+    ]:
+        answer = client.get(path)
+        assert answer.status_code == 404, path
+        assert "root:" not in answer.text and "import" not in answer.text
+    # redirects only ever go to this site
+    person = min(names(client.library))
+    answer = post(client, f"/people/{person}/name", {"name": "A", "next": "//evil.example/x"})
+    assert answer.headers["location"].startswith("/?")
+
+
+def test_names_are_text_never_markup(client):
+    person = min(names(client.library))
+    post(client, f"/people/{person}/name", {"name": "<script>alert(1)</script>"})
+    for path in ["/people", f"/people/{person}"]:
+        page = client.get(path).text
+        assert "<script>alert(1)</script>" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_used_name_offers_a_merge(client):
+    first, second = sorted(names(client.library))[:2]
+    post(client, f"/people/{first}/name", {"name": "Grace"})
+    answer = post(client, f"/people/{second}/name", {"name": "Grace", "next": f"/people/{second}"})
+    assert f"merge_with={first}" in answer.headers["location"]
+    assert names(client.library)[second] != "Grace"
+    page = client.get(answer.headers["location"]).text
+    assert f"Merge into Person {first}" in page
+    post(client, "/merge", {"source": str(second), "into": str(first)})
+    assert second not in names(client.library)
+
+
+def test_adding_a_folder_ingests_it_with_progress(client, tmp_path):
+    from conftest import grace_hopper
+
+    folder = tmp_path / "more"
+    folder.mkdir()
+    for angle in (0, 8):
+        grace_hopper().rotate(angle).save(folder / f"g{angle}.jpg", quality=90)
+    photos = query(client.library, "SELECT count(*) FROM images")[0][0]
+    assert post(client, "/ingest", {"folder": str(folder)}).status_code == 303
+    deadline = time.monotonic() + 300
+    while client.get("/jobs/ingest").json()["running"] and time.monotonic() < deadline:
+        time.sleep(0.5)
+    state = client.get("/jobs/ingest").json()
+    assert state["done"] == state["total"] == 2 and "2 photos analysed" in state["summary"]
+    assert query(client.library, "SELECT count(*) FROM images")[0][0] == photos + 2
+    answer = post(client, "/ingest", {"folder": str(tmp_path / "nowhere")})
+    assert "no+folder" in answer.headers["location"] or "no%20folder" in answer.headers["location"]
+
+
+def test_uploaded_photos_are_kept_in_the_library_and_added(client):
+    import io
+
+    from conftest import grace_hopper
+
+    photo = io.BytesIO()
+    grace_hopper().save(photo, "JPEG", quality=90)
+    files = [
+        ("files", ("../../escape me.jpg", photo.getvalue(), "image/jpeg")),
+        ("files", ("..", b"", "application/octet-stream")),
+    ]
+    answer = client.post(
+        "/upload", data={"csrf": client.token}, files=files, follow_redirects=False
+    )
+    assert answer.status_code == 303 and "1%20files%20uploaded" in answer.headers["location"]
+    saved = list((client.library / "uploads").rglob("*"))
+    assert [p.name for p in saved if p.is_file()] == ["escape me.jpg"]  # never outside it
+    deadline = time.monotonic() + 300
+    while client.get("/jobs/ingest").json()["running"] and time.monotonic() < deadline:
+        time.sleep(0.5)
+    stored = query(client.library, "SELECT path FROM images WHERE path LIKE '%escape me.jpg'")
+    assert len(stored) == 1 and "/uploads/" in stored[0][0]
+
+
+# ---------------------------------------------------------------- in a real browser
+
+
+@pytest.fixture(scope="module")
+def shared_library(shared_faces, tmp_path_factory) -> Path:
+    library = tmp_path_factory.mktemp("served") / "library"
+    facegraph("ingest", str(shared_faces), "--library", str(library))
+    facegraph("cluster", "--library", str(library))
+    return library
+
+
+@pytest.fixture
+def server(shared_library, tmp_path):
+    """A real server (uvicorn) on a free port, over a copy of the shared library."""
+    import uvicorn
+
+    library = tmp_path / "library"
+    shutil.copytree(shared_library, library)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    instance = uvicorn.Server(
+        uvicorn.Config(create_app(library), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    while not instance.started:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", library
+    instance.should_exit = True
+    thread.join(timeout=10)
+
+
+@contextmanager
+def served_tab(browser, url: str):
+    """A fresh 1400x1000 tab; fails on any script error or any request that leaves the app."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.on(
+        "request",
+        lambda request: None if request.url.startswith(url) else errors.append(request.url),
+    )
+    try:
+        yield tab
+        assert errors == []
+    finally:
+        context.close()
+
+
+def person_of_face(library: Path, face_id: int):
+    return query(library, "SELECT person_id, not_a_face FROM faces WHERE face_id = ?", [face_id])[0]
+
+
+def test_a_person_fixes_the_library_in_the_browser(server, browser):
+    url, library = server
+    with served_tab(browser, url) as tab:
+        tab.goto(f"{url}/people")
+        tab.wait_for_selector(".grid .card")
+        assert tab.locator(".grid .card").count() >= 20
+        tab.wait_for_load_state("networkidle")
+        screenshot(tab, "serve-people")
+
+        # rename the person with most faces
+        tab.locator(".grid .card a").first.click()
+        person = int(re.search(r"/people/(\d+)", tab.url).group(1))
+        tab.fill("#name-input", "Most Photos")
+        tab.click("text=Save name")
+        tab.wait_for_selector("text=named Most Photos")
+        assert names(library)[person] == "Most Photos"
+        assert tab.inner_text("#person-name") == "Most Photos"
+        tab.wait_for_load_state("networkidle")
+        screenshot(tab, "serve-person")
+
+        # move a face to a new person, then mark another not a face
+        faces = [int(v) for v in tab.locator("input[name=face]").evaluate_all(
+            "boxes => boxes.map(b => b.value)")]  # fmt: skip
+        tab.check(f"input[name=face][value='{faces[0]}']")
+        tab.click("button[value=new]")
+        tab.wait_for_selector("text=moved to a new person")
+        moved_to, _ = person_of_face(library, faces[0])
+        assert moved_to not in (None, person)
+        tab.check(f"input[name=face][value='{faces[1]}']")
+        tab.click("button[value=not-a-face]")
+        tab.wait_for_selector("text=marked not a face")
+        assert person_of_face(library, faces[1]) == (None, True)
+
+        # undo takes the last edit back
+        tab.keyboard.press("u")
+        tab.wait_for_selector("text=undone: not-a-face")
+        assert person_of_face(library, faces[1]) == (person, False)
+
+        # merge two people from /review, with one key
+        tab.goto(f"{url}/review")
+        pair = tab.locator(".suggestion[data-kind=pair]").first
+        keep = int(pair.locator("input[name=person_a]").get_attribute("value"))
+        gone = int(pair.locator("input[name=person_b]").get_attribute("value"))
+        tab.wait_for_load_state("networkidle")
+        screenshot(tab, "serve-review")
+        tab.keyboard.press("y")
+        tab.wait_for_selector(f"text=merged {gone} into {keep}")
+        assert gone not in names(library)
+        assert query(library, "SELECT count(*) FROM faces WHERE person_id = ?", [gone]) == [(0,)]
+
+        # a change made with the CLI while the app runs shows at the next page load
+        facegraph("people", "name", str(keep), "Named In A Terminal", "--library", str(library))
+        tab.goto(f"{url}/people/{keep}")
+        assert tab.inner_text("#person-name") == "Named In A Terminal"
+
+    log = json.loads(facegraph("people", "log", "--json", "--library", str(library)))
+    actions = [entry["action"] for entry in log]
+    for action in ("name", "move", "not-a-face", "merge"):
+        assert action in actions
+
+
+# ---------------------------------------------------------------- the command
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "0.0.0.0"])
+def test_serve_prints_its_address_and_warns_off_this_machine(small_library, host):
+    import urllib.request
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "facegraph", "serve", "--library", str(small_library),
+         "--host", host, "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        url = server.stdout.readline().strip()
+        assert url == f"http://{host}:{port}/"
+        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/people", timeout=60).read()
+        assert b"People" in page
+    finally:
+        server.terminate()
+        _, errors = server.communicate(timeout=30)
+    warned = "anyone who can reach it can see and change this library" in errors
+    assert warned == (host != "127.0.0.1")
+
+
+def test_serve_on_a_missing_library_is_one_line(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "facegraph", "serve", "--library", str(tmp_path / "none")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.strip().startswith("Error: no facegraph library at")
+    assert len(done.stderr.strip().splitlines()) == 1
