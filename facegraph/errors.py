@@ -10,6 +10,7 @@ anything else is a bug and keeps its traceback.
     │   ├── LibraryVersionError     written by a newer facegraph
     │   └── LibraryDamagedError     its database file cannot be read
     ├── PhotoError                  one photo cannot be used (the run goes on)
+    ├── SchedulerError              the Dask scheduler cannot be reached (ingest --scheduler)
     ├── ModelError
     │   ├── DlibFormatError         a model file is not the dlib network expected
     │   ├── EncoderUnavailable      the chosen backend cannot run here
@@ -56,6 +57,10 @@ class LibraryDamagedError(LibraryError):
 
 class PhotoError(FacegraphError):
     """A photo that cannot be used, with a one-line reason."""
+
+
+class SchedulerError(FacegraphError):
+    """The Dask scheduler cannot be reached, or Dask is not installed."""
 
 
 class ModelError(FacegraphError):

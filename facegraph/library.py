@@ -170,6 +170,14 @@ def _connect(database: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 
     try:
         return duckdb.connect(str(database), read_only=read_only)
+    except duckdb.ConnectionException as exc:
+        if "different configuration" not in str(exc):
+            raise
+        # this process has it open the other way (a reader while a writer wants it, or the
+        # reverse: threads of `facegraph serve`): wait for it, as for another process
+        raise LibraryInUseError(
+            f"library {database.parent} is in use by this process; try again"
+        ) from None
     except duckdb.IOException as exc:
         message = str(exc)
         if "read-only file system" in message.lower() or "permission denied" in message.lower():

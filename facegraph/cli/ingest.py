@@ -27,6 +27,13 @@ from .options import (
 @click.option(
     "--workers", type=click.IntRange(1), default=None, help="Worker processes [default: all cores]."
 )
+@click.option(
+    "--scheduler",
+    envvar="FACEGRAPH_SCHEDULER",
+    default=None,
+    help="Run the per-photo work on Dask: tcp://HOST:8786, or 'local' for a LocalCluster "
+    "(pip install 'facegraph[dask]') [env: FACEGRAPH_SCHEDULER].",
+)
 @click.option("--retry-errors", is_flag=True, help="Try again photos that failed before.")
 @click.option(
     "--verify",
@@ -38,7 +45,7 @@ from .options import (
 @json_option
 @user_errors
 def ingest(
-    paths, library, settings, workers, retry_errors, verify, force, progress, as_json
+    paths, library, settings, workers, scheduler, retry_errors, verify, force, progress, as_json
 ) -> None:
     """Find faces in the photos below PATHS and store them in the library.
 
@@ -61,6 +68,7 @@ def ingest(
         force=force,
         progress=progress,
         on_error=None if as_json else print_photo_error,
+        scheduler=scheduler,
     )
     if as_json:
         print_json(result.as_dict())

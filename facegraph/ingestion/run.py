@@ -21,6 +21,7 @@ import duckdb
 from tqdm import tqdm
 
 from .. import graph
+from ..errors import SchedulerError
 from ..faces import detect as face_ops
 from ..faces.attributes import attribute_models, model_version
 from ..faces.encode import onnx_threads
@@ -129,7 +130,8 @@ def ingest(
     progress: bool | None = None,
     on_error: Callable[[str, str], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
-    batch_size: int = 16,
+    scheduler: str | None = None,
+    batch_size: int | None = None,
     batch_seconds: float = 2.0,
 ) -> IngestReport:
     """Add the photos below `paths` to the library; only new and changed files are analysed.
@@ -142,10 +144,14 @@ def ingest(
     ``(path, reason)`` for each photo that cannot be used; the run goes on. Ctrl-C stops the run
     after storing what is finished (``report.interrupted``); the next run continues from there.
     `on_progress` is called with ``(photos done, photos to do)`` after each photo.
+    `scheduler` (``tcp://host:8786``, or ``local``) runs the per-photo work on Dask workers
+    (`distributed`); this process still writes, the same way.
     The library is held only while a batch is written, so other commands can read and edit it
     during a long run; a second ingest into the same library is refused.
     """
     started = time.monotonic()
+    # commits of 16 photos (or every 2 s); 64 when many workers stream results back
+    batch_size = batch_size or (64 if scheduler else 16)
     settings = (settings or DetectionSettings()).resolved()
     # raises one line on how to install the models, before any work
     attributes_model = model_version() if settings.attributes else None
@@ -178,7 +184,17 @@ def ingest(
             disable=(not progress) if progress is not None else None,
             leave=False,
         )
-        results = _analyse_all([f.path for f in plan.to_process], settings, workers)
+        to_do = [f.path for f in plan.to_process]
+        if scheduler:
+            try:
+                from .distributed import analyse_on_dask
+            except ImportError:
+                raise SchedulerError(
+                    "ingest on Dask needs the optional extra: pip install 'facegraph[dask]'"
+                ) from None
+            results = analyse_on_dask(to_do, settings, scheduler)
+        else:
+            results = _analyse_all(to_do, settings, workers)
         try:
             for result in results:
                 report.processed += 1

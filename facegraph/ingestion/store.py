@@ -59,11 +59,27 @@ def set_missing(con: duckdb.DuckDBPyConnection, image_ids: Sequence[int], missin
     )
 
 
-_UPSERT_IMAGE = """
-INSERT INTO images (path, path_bytes, content_hash, size_bytes, mtime_ns, width, height,
-                    orientation, taken_at, camera_make, camera_model, status, error, face_count,
-                    detection)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+_IMAGE_COLUMNS = {
+    "path": pa.string(),
+    "path_bytes": pa.binary(),
+    "content_hash": pa.string(),
+    "size_bytes": pa.int64(),
+    "mtime_ns": pa.int64(),
+    "width": pa.int32(),
+    "height": pa.int32(),
+    "orientation": pa.int16(),
+    "taken_at": pa.timestamp("us"),
+    "camera_make": pa.string(),
+    "camera_model": pa.string(),
+    "status": pa.string(),
+    "error": pa.string(),
+    "face_count": pa.int32(),
+    "detection": pa.string(),
+}
+
+_UPSERT_IMAGES = f"""
+INSERT INTO images ({", ".join(_IMAGE_COLUMNS)})
+SELECT {", ".join(_IMAGE_COLUMNS)} FROM new_images
 ON CONFLICT (path) DO UPDATE SET
     path_bytes = excluded.path_bytes, content_hash = excluded.content_hash,
     size_bytes = excluded.size_bytes,
@@ -72,8 +88,35 @@ ON CONFLICT (path) DO UPDATE SET
     camera_make = excluded.camera_make, camera_model = excluded.camera_model,
     status = excluded.status, error = excluded.error, face_count = excluded.face_count,
     detection = excluded.detection, ingested_at = now(), missing_since = NULL
-RETURNING image_id
+RETURNING path, image_id
 """
+
+
+def _upsert_images(
+    con: duckdb.DuckDBPyConnection, results: Sequence[PhotoResult], detection: str
+) -> list[int]:
+    """Insert or replace the photos (one statement for the batch); their image IDs, in order."""
+    rows = [
+        (
+            *stored_path(r.path), r.content_hash, r.size_bytes, r.mtime_ns, r.width, r.height,
+            r.orientation, r.taken_at, r.camera_make, r.camera_model, r.status, r.error,
+            len(r.faces), detection,
+        )
+        for r in results
+    ]  # fmt: skip
+    columns = zip(*rows, strict=True)
+    table = pa.table(
+        {
+            name: pa.array(values, type=kind)
+            for (name, kind), values in zip(_IMAGE_COLUMNS.items(), columns, strict=True)
+        }
+    )
+    con.register("new_images", table)
+    try:
+        ids = dict(con.execute(_UPSERT_IMAGES).fetchall())
+    finally:
+        con.unregister("new_images")
+    return [ids[row[0]] for row in rows]
 
 
 def write_results(
@@ -108,32 +151,15 @@ def write_results(
     }
     landmarks, encodings = [], []
     with transaction(con):
-        for result in results:
-            image_id = con.execute(
-                _UPSERT_IMAGE,
-                [
-                    *stored_path(result.path),
-                    result.content_hash,
-                    result.size_bytes,
-                    result.mtime_ns,
-                    result.width,
-                    result.height,
-                    result.orientation,
-                    result.taken_at,
-                    result.camera_make,
-                    result.camera_model,
-                    result.status,
-                    result.error,
-                    len(result.faces),
-                    detection,
-                ],
-            ).fetchall()[0][0]
-            con.execute(
-                "DELETE FROM face_attributes WHERE face_id IN"
-                " (SELECT face_id FROM faces WHERE image_id = ?)",
-                [image_id],
-            )
-            con.execute("DELETE FROM faces WHERE image_id = ?", [image_id])
+        image_ids = _upsert_images(con, results, detection)
+        # a photo analysed again loses its old faces (one statement for the whole batch)
+        con.execute(
+            "DELETE FROM face_attributes WHERE face_id IN"
+            " (SELECT face_id FROM faces WHERE image_id IN (SELECT unnest(?)))",
+            [image_ids],
+        )
+        con.execute("DELETE FROM faces WHERE image_id IN (SELECT unnest(?))", [image_ids])
+        for image_id, result in zip(image_ids, results, strict=True):
             for index, face in enumerate(result.faces):
                 left, top, right, bottom = face.box
                 face_rows["image_id"].append(image_id)

@@ -20,13 +20,25 @@ def _label(person_id: int, name: str | None) -> str:
     return name or f"Person {person_id}"
 
 
-async def _do(form: dict, function, *args, said: str, default: str = "/", **kwargs) -> Response:
-    """Run a library change off the event loop; a user's mistake becomes the page's message."""
+async def _do(
+    request: Request, form: dict, function, *args, said: str, default: str = "/", **kwargs
+) -> Response:
+    """Run a library change off the event loop, alone; a user's mistake becomes the message."""
     try:
-        await run_in_threadpool(function, *args, **kwargs)
+        await _alone(request, function, *args, **kwargs)
     except FacegraphError as exc:
         return back(form, str(exc), default)
     return back(form, said, default)
+
+
+async def _alone(request: Request, function, *args, **kwargs):
+    """`function` in a worker thread, with the library to itself (see `access`)."""
+
+    def run():
+        with site(request).turns.writing():
+            return function(*args, **kwargs)
+
+    return await run_in_threadpool(run)
 
 
 async def add_folder(request: Request) -> Response:
@@ -67,7 +79,7 @@ async def cluster(request: Request) -> Response:
             method=str(form.get("method") or "consensus"),
             threshold=float(form.get("threshold") or ClusterParams().threshold),
         )
-        report = await run_in_threadpool(cluster_people, site(request).library, params)
+        report = await _alone(request, cluster_people, site(request).library, params)
     except (FacegraphError, ValueError) as exc:
         return back(form, str(exc))
     return back(form, report.summary())
@@ -82,13 +94,13 @@ async def rename(request: Request) -> Response:
     name = str(form.get("name") or "").strip() or None
     here = site(request)
     if name and not form.get("confirmed"):
-        people = await run_in_threadpool(list_people, here.library, True)
+        people = await _alone(request, list_people, here.library, True)
         same = [p for p in people if p["name"] == name and p["person_id"] != person_id]
         if same:  # a name already used: offer to merge rather than name two people alike
             form["next"] = f"/people/{person_id}?merge_with={same[0]['person_id']}"
             return back(form, f"{name} is already Person {same[0]['person_id']}: merge them?")
     said = f"named {name}" if name else "name cleared"
-    return await _do(form, name_person, here.library, person_id, name, said=said)
+    return await _do(request, form, name_person, here.library, person_id, name, said=said)
 
 
 async def hide(request: Request) -> Response:
@@ -98,7 +110,9 @@ async def hide(request: Request) -> Response:
     hidden = form.get("hidden") != "0"
     said = "hidden from the network" if hidden else "shown again"
     person_id = request.path_params["person_id"]
-    return await _do(form, hide_person, site(request).library, person_id, hidden, said=said)
+    return await _do(
+        request, form, hide_person, site(request).library, person_id, hidden, said=said
+    )
 
 
 async def forget(request: Request) -> Response:
@@ -110,7 +124,7 @@ async def forget(request: Request) -> Response:
         return back(form, f'type "forget {person_id}" to confirm; nothing was deleted')
     form["next"] = "/people"
     return await _do(
-        form, forget_person, site(request).library, person_id,
+        request, form, forget_person, site(request).library, person_id,
         said=f"Person {person_id} forgotten: their faces' data is deleted for good",
     )  # fmt: skip
 
@@ -132,22 +146,26 @@ async def faces(request: Request) -> Response:
             form, reject_faces, library, face_ids, said=f"{len(face_ids)} faces taken out"
         )
     if action == "not-a-face":
-        return await _do(form, mark_not_a_face, library, face_ids, said="marked not a face")
+        return await _do(
+            request, form, mark_not_a_face, library, face_ids, said="marked not a face"
+        )
     if action == "new":
-        return await _do(form, move_faces, library, face_ids, None, said="moved to a new person")
+        return await _do(
+            request, form, move_faces, library, face_ids, None, said="moved to a new person"
+        )
     if action != "move":
         raise HTTPException(400, "unknown action")
     target = str(form.get("to") or "").strip()
     if target.isdigit():
         person_id = int(target)
     else:
-        people = await run_in_threadpool(list_people, library, True)
+        people = await _alone(request, list_people, library, True)
         named = [p["person_id"] for p in people if p["name"] and p["name"] == target]
         if len(named) != 1:
             return back(form, f"no single person called {target!r}; give their ID")
         person_id = named[0]
     said = f"{len(face_ids)} faces moved to Person {person_id}"
-    return await _do(form, move_faces, library, face_ids, person_id, said=said)
+    return await _do(request, form, move_faces, library, face_ids, person_id, said=said)
 
 
 async def merge(request: Request) -> Response:
@@ -157,7 +175,7 @@ async def merge(request: Request) -> Response:
     source, into = _ints(form, "source", "into")
     form["next"] = f"/people/{into}"
     said = f"Person {source} merged into Person {into}"
-    return await _do(form, merge_people, site(request).library, [source], into, said=said)
+    return await _do(request, form, merge_people, site(request).library, [source], into, said=said)
 
 
 async def review_pair(request: Request) -> Response:
@@ -168,8 +186,8 @@ async def review_pair(request: Request) -> Response:
     a, b = _ints(form, "person_a", "person_b")
     library = site(request).library
     if form.get("decision") == "yes":
-        return await _do(form, merge_people, library, [b], a, said=f"merged {b} into {a}")
-    return await _do(form, keep_apart, library, a, b, said=f"{a} and {b} kept apart")
+        return await _do(request, form, merge_people, library, [b], a, said=f"merged {b} into {a}")
+    return await _do(request, form, keep_apart, library, a, b, said=f"{a} and {b} kept apart")
 
 
 async def review_face(request: Request) -> Response:
@@ -180,9 +198,9 @@ async def review_face(request: Request) -> Response:
     library = site(request).library
     if form.get("decision") == "yes":
         said = f"face {face_id} given to Person {person_id}"
-        return await _do(form, move_faces, library, [face_id], person_id, said=said)
+        return await _do(request, form, move_faces, library, [face_id], person_id, said=said)
     said = f"face {face_id} is not Person {person_id}"
-    return await _do(form, reject_suggestion, library, face_id, person_id, said=said)
+    return await _do(request, form, reject_suggestion, library, face_id, person_id, said=said)
 
 
 async def undo_last(request: Request) -> Response:
@@ -190,7 +208,7 @@ async def undo_last(request: Request) -> Response:
 
     form = await checked_form(request)
     try:
-        actions = await run_in_threadpool(undo, site(request).library, 1)
+        actions = await _alone(request, undo, site(request).library, 1)
     except FacegraphError as exc:
         return back(form, str(exc))
     return back(form, f"undone: {', '.join(actions)}")

@@ -32,6 +32,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from ..library import resolve_library_path
+from .access import Turns
 from .jobs import Jobs
 
 HERE = Path(__file__).parent
@@ -47,6 +48,7 @@ class Site:
         loader = jinja2.FileSystemLoader(str(HERE / "templates"))
         self.templates = Jinja2Templates(env=jinja2.Environment(loader=loader, autoescape=True))
         self.jobs = Jobs()
+        self.turns = Turns()
 
     def render(self, request: Request, template: str, **context: Any) -> Response:
         context.update(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
@@ -10,9 +12,23 @@ from ..errors import PersonNotFoundError
 from .app import site
 
 PAGE_SIZE = 60
+
+
+def reads(handler):
+    """A page reads the library together with other pages, never during a change."""
+
+    @functools.wraps(handler)
+    def page(request: Request) -> Response:
+        with site(request).turns.reading():
+            return handler(request)
+
+    return page
+
+
 METHODS = ("consensus", "ahc", "hdbscan", "chinese_whispers", "dbscan", "optics")
 
 
+@reads
 def library_page(request: Request) -> Response:
     from ..ingestion.stats import errors, stats
     from ..people.read import edit_history, faces_without_person, people_page
@@ -35,6 +51,7 @@ def library_page(request: Request) -> Response:
     )
 
 
+@reads
 def people_grid(request: Request) -> Response:
     from ..people.read import people_page
 
@@ -59,6 +76,7 @@ def people_grid(request: Request) -> Response:
     )
 
 
+@reads
 def person_page(request: Request) -> Response:
     from ..people.read import show_person
 
@@ -72,6 +90,7 @@ def person_page(request: Request) -> Response:
     return here.render(request, "person.html", person=person, merge_with=merge_with)
 
 
+@reads
 def person_names(request: Request) -> Response:
     """Named people, for the "move to" box (fetched when it is first used)."""
     from ..people.read import person_names as names
@@ -79,6 +98,7 @@ def person_names(request: Request) -> Response:
     return JSONResponse([{"id": i, "name": n} for i, n in names(site(request).library)])
 
 
+@reads
 def photo_page(request: Request) -> Response:
     from ..ingestion.stats import photo
 
@@ -89,6 +109,7 @@ def photo_page(request: Request) -> Response:
     return here.render(request, "photo.html", photo=found)
 
 
+@reads
 def photo_file(request: Request) -> Response:
     from ..ingestion.stats import photo_files
 
@@ -99,6 +120,7 @@ def photo_file(request: Request) -> Response:
     return FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})
 
 
+@reads
 def face_crop(request: Request) -> Response:
     from ..people.read import face_crops
 
@@ -111,6 +133,7 @@ def face_crop(request: Request) -> Response:
     )
 
 
+@reads
 def review_page(request: Request) -> Response:
     from ..people.suggest import suggest_people_for_faces, suggest_same_person
 
@@ -123,6 +146,7 @@ def review_page(request: Request) -> Response:
     )
 
 
+@reads
 def network_view(request: Request) -> Response:
     from ..coappearance.export import network_page
 
