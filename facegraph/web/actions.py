@@ -16,10 +16,6 @@ from ..errors import FacegraphError
 from .app import back, checked_form, site
 
 
-def _label(person_id: int, name: str | None) -> str:
-    return name or f"Person {person_id}"
-
-
 async def _do(
     request: Request, form: dict, function, *args, said: str, default: str = "/", **kwargs
 ) -> Response:
