@@ -27,32 +27,9 @@ from ..faces.encode import onnx_threads
 from ..library import Library, lease, resolve_library_path, transaction
 from . import store
 from .decode import decode_photo, read_bytes
+from .records import Estimated, PhotoFaces
 from .run import default_workers
 from .settings import DetectionSettings
-
-
-@dataclass(frozen=True)
-class PhotoFaces:
-    """A stored photo and the faces of it still to estimate."""
-
-    image_id: int
-    path: str
-    detection: str | None
-    face_ids: list[int]
-    boxes: list[tuple[int, int, int, int]]
-    landmarks: list[np.ndarray]  # (5, 2) in the original photo's pixels
-    sharpness: list[float | None]
-
-
-@dataclass(frozen=True)
-class Estimated:
-    """What the models said about the faces of one photo."""
-
-    image_id: int
-    path: str
-    #: ``(face_id, estimate or None, why none)``
-    faces: list[tuple[int, face_attributes.FaceAttributes | None, str | None]]
-    error: str | None = None
 
 
 @dataclass

@@ -71,3 +71,27 @@ class KnownImage:
     status: str
     content_hash: str | None
     missing: bool
+
+
+@dataclass(frozen=True)
+class PhotoFaces:
+    """A stored photo and the faces of it still to estimate (`facegraph attributes`)."""
+
+    image_id: int
+    path: str
+    detection: str | None
+    face_ids: list[int]
+    boxes: list[tuple[int, int, int, int]]
+    landmarks: list[np.ndarray]  # (5, 2) in the original photo's pixels
+    sharpness: list[float | None]
+
+
+@dataclass(frozen=True)
+class Estimated:
+    """What the models said about the faces of one photo."""
+
+    image_id: int
+    path: str
+    #: ``(face_id, estimate or None, why none)``
+    faces: list[tuple[int, FaceAttributes | None, str | None]]
+    error: str | None = None

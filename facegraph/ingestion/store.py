@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..library import transaction
-from .records import KnownImage, PhotoResult, os_path, stored_path
+from .records import KnownImage, PhotoFaces, PhotoResult, os_path, stored_path
 
 
 def known_images(con: duckdb.DuckDBPyConnection) -> dict[str, KnownImage]:
@@ -228,9 +228,7 @@ def faces_without_attributes(con: duckdb.DuckDBPyConnection) -> int:
 
 def photos_without_attributes(con: duckdb.DuckDBPyConnection) -> list:
     """Stored photos (not missing) with faces the age and gender models have not seen, as
-    `facegraph.ingestion.attributes.PhotoFaces`."""
-    from .attributes import PhotoFaces
-
+    `PhotoFaces`."""
     rows = con.execute(
         "SELECT i.image_id, i.path, i.path_bytes, i.detection, list(f.face_id ORDER BY f.face_id),"
         " list([f.box_left, f.box_top, f.box_right, f.box_bottom] ORDER BY f.face_id),"
@@ -255,7 +253,7 @@ def photos_without_attributes(con: duckdb.DuckDBPyConnection) -> list:
 
 
 def write_attributes(con: duckdb.DuckDBPyConnection, results: Sequence, model: str) -> None:
-    """Store estimates (`facegraph.ingestion.attributes.Estimated`); a face that has a row
+    """Store estimates (`Estimated`); a face that has a row
     already keeps it (a second writer cannot duplicate one)."""
     rows = [
         (

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..errors import FacegraphError
-from .app import back, checked_form, site
+from .site import back, checked_form, site
 
 
 async def _do(

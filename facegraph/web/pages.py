@@ -9,7 +9,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from ..errors import PersonNotFoundError
-from .app import site
+from ..people.params import METHODS
+from .site import site
 
 PAGE_SIZE = 60
 
@@ -23,9 +24,6 @@ def reads(handler):
             return handler(request)
 
     return page
-
-
-METHODS = ("consensus", "ahc", "hdbscan", "chinese_whispers", "dbscan", "optics")
 
 
 @reads
