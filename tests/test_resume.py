@@ -62,6 +62,18 @@ def wait_for_progress(process, at_least: int, timeout: float = 120) -> None:
     raise AssertionError("ingest made no progress")
 
 
+def wait_for_a_commit(library, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if faces_per_image(library):
+                return
+        except Exception:  # not created yet, or the writer holds it this instant
+            pass
+        time.sleep(0.1)
+    raise AssertionError("no batch was committed")
+
+
 def faces_per_image(library):
     return query(
         library,
@@ -75,8 +87,8 @@ def faces_per_image(library):
 def test_killed_run_resumes_with_no_duplicates(many_photos, tmp_path, stop):
     library = tmp_path / "library"
     process = start_ingest(many_photos, library)
-    wait_for_progress(process, PHOTOS // 2)
-    time.sleep(2.5)  # past at least one batch commit
+    wait_for_progress(process, PHOTOS // 3)
+    wait_for_a_commit(library)  # stop it past at least one batch commit, with work left
     process.send_signal(stop)
     process.wait(timeout=60)
     if stop == signal.SIGINT:
