@@ -8,7 +8,8 @@ PHOTO_DIR defaults to ../shared/faces. Prints:
 1. photos/s of ``ingest`` with the local pool and with ``--scheduler local`` (one single-thread
    worker process per core), alternated, best of two each, and the overhead (target <= 10 %);
 2. the writer's commit rate in photos/s with synthetic results (1.6 faces a photo, real-sized
-   crops and encodings) as streamed results (`store.write_results`, what ingest does) and, for
+   crops and encodings) as streamed results (`store_results.write_results`, what ingest does)
+   and, for
    the comparison the issue asks for, as Parquet shards a worker would write and the writer
    would merge (`read_parquet` into the tables); and the ratio to one worker's rate from (1).
 """
@@ -27,7 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from facegraph import ingest  # noqa: E402
-from facegraph.ingestion import store  # noqa: E402
+from facegraph.ingestion import store_results  # noqa: E402
 from facegraph.ingestion.decode import is_photo_path  # noqa: E402
 from facegraph.ingestion.records import FaceRecord, PhotoResult  # noqa: E402
 from facegraph.library import Library  # noqa: E402
@@ -84,7 +85,8 @@ def bench_writer(count: int, worker_rate: float) -> None:
         started = time.perf_counter()
         for start in range(0, count, 16):  # ingest's batches: 16 photos a commit
             with Library.open(Path(tmp) / "library", write=True) as lib:
-                store.write_results(lib.connection, results[start : start + 16], "synthetic")
+                batch = results[start : start + 16]
+                store_results.write_results(lib.connection, batch, "synthetic")
         streamed = count / (time.perf_counter() - started)
     with tempfile.TemporaryDirectory() as tmp:
         shards = bench_parquet(results, Path(tmp))

@@ -9,6 +9,7 @@ from conftest import query
 from PIL import Image
 
 from facegraph.cli import main
+from facegraph.faces.retinaface import VERSION as RETINAFACE_VERSION
 
 
 def run(*args):
@@ -78,7 +79,10 @@ def test_detection_flags_reach_the_detector(photo_dir, library):
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["faces_added"] == 0  # every face is narrower than 5000 px
     ((detection,),) = query(library, "SELECT DISTINCT detection FROM images")
-    assert detection == "hog upsample=0 max_side=300 min_face=5000 jitters=1 encoder=onnx"
+    assert detection == (
+        f"retinaface({RETINAFACE_VERSION}) upsample=0 max_side=300 min_face=5000 jitters=1"
+        " encoder=onnx"
+    )
 
 
 def test_encoder_and_cnn_runtime_flags_are_recorded(photo_dir, library):

@@ -41,21 +41,78 @@ def test_every_photo_is_stored_without_errors(shared_library, shared_faces, mani
     assert data["faces"] >= sum(int(r["hog_faces"] or 0) for r in manifest) - 5
 
 
-def test_group_photo_face_counts_match_the_manifest(shared_library, shared_faces, manifest):
-    found = counts(shared_library)
-    off = []
+#: faces the default detector finds beyond the manifest's count, each looked at: real faces the
+#: source's labels leave out (people in the background of a VOC photo)
+EXTRA_REAL_FACES = {"groups/dlib_voc_2008_002079.jpg": 4}
+#: faces a person can see that the default misses, each looked at
+MISSED_FACES = {"groups/deepface_selfie_many_people.jpg": 1}  # half out of the frame
+
+
+def group_photos(shared_faces, manifest):
     for row in manifest:
-        if not row["path"].startswith("groups/"):
-            continue
-        got = found[os.path.join(str(shared_faces), row["path"])]
-        hog = int(row["hog_faces"])
-        # dlib's HOG detector at the old tool's scale: the manifest's HOG count, give or take one
-        # face in a crowd, and never more faces than the photo has
-        if abs(got - hog) > max(1, hog // 10) or (
-            row["expected_faces"] and got > int(row["expected_faces"]) + 1
-        ):
-            off.append((row["path"], got, hog, row["expected_faces"]))
-    assert off == []
+        if row["path"].startswith("groups/"):
+            yield row, os.path.join(str(shared_faces), row["path"])
+
+
+def test_group_photos_hold_every_face_hog_finds_and_the_ones_it_misses(
+    shared_library, shared_faces, manifest
+):
+    from facegraph import DetectionSettings, analyse_photo
+    from facegraph.ingestion.same_faces import overlap
+
+    hog = DetectionSettings(detector="hog")
+    missed_by_us, counts_off, more_than_hog = [], [], 0
+    for row, path in group_photos(shared_faces, manifest):
+        ours = query(
+            shared_library,
+            "SELECT box_left, box_top, box_right, box_bottom FROM faces f"
+            " JOIN images i USING (image_id) WHERE i.path = ?",
+            [path],
+        )
+        theirs = [face.box for face in analyse_photo(path, hog).faces]
+        for box in theirs:
+            if max((overlap(mine, box) for mine in ours), default=0) < 0.3:
+                missed_by_us.append((row["path"], box))
+        more_than_hog += len(ours) - len(theirs)
+        if row["expected_faces"]:
+            expected = int(row["expected_faces"])
+            low = expected - MISSED_FACES.get(row["path"], 0)
+            high = expected + EXTRA_REAL_FACES.get(row["path"], 0)
+            if not low <= len(ours) <= high:
+                counts_off.append((row["path"], len(ours), expected))
+        else:  # the crowd, uncounted: at least HOG's faces
+            assert len(ours) >= len(theirs)
+    assert missed_by_us == []  # no HOG face is a false positive on these photos either
+    assert counts_off == []  # the dogs photo and the empty one included: 0 faces each
+    assert more_than_hog >= 12  # turned faces, faces in the back, small faces in the crowd
+
+
+def test_encodings_of_faces_both_detectors_find_agree(shared_faces, manifest):
+    """The encoding from the default's box against the one from HOG's, over the faces both find
+    (the group photos and two portraits of each person): measured median 0.05, p90 0.10."""
+    from facegraph import DetectionSettings, analyse_photo
+    from facegraph.ingestion.same_faces import overlap
+
+    portraits = {}
+    for row in manifest:
+        if row["path"].startswith("people/"):
+            portraits.setdefault(row["identity"], []).append(row["path"])
+    paths = [row["path"] for row in manifest if row["path"].startswith("groups/")]
+    paths += [p for group in portraits.values() for p in group[:2]]
+    hog, ours = DetectionSettings(detector="hog"), DetectionSettings()
+    distances = []
+    for name in paths:
+        path = os.path.join(str(shared_faces), name)
+        mine = analyse_photo(path, ours).faces
+        for face in analyse_photo(path, hog).faces:
+            best = max(mine, key=lambda f: overlap(f.box, face.box), default=None)
+            if best is not None and overlap(best.box, face.box) >= 0.3:
+                distances.append(float(np.linalg.norm(best.encoding - face.encoding)))
+    distances = np.asarray(distances)
+    print(f"{len(distances)} faces: median {np.median(distances):.3f},"
+          f" p90 {np.percentile(distances, 90):.3f}, max {distances.max():.3f}")  # fmt: skip
+    assert len(distances) >= 120
+    assert np.median(distances) < 0.07 and np.percentile(distances, 90) < 0.14
 
 
 def test_every_labelled_portrait_has_its_face(shared_library, shared_faces, manifest):
@@ -91,7 +148,9 @@ def test_default_clustering_quality_on_labelled_people(clustered_shared, shared_
         "--truth",
         str(shared_faces / "MANIFEST.csv"),
     )
-    # measured with the default (consensus, 0.50): BCubed F 0.987, pairwise F 0.985, precision 1.0
+    # measured with the defaults (RetinaFace, consensus 0.50): BCubed F 0.975, pairwise F 0.974,
+    # precision 1.0 (with --detector hog: 0.987, 0.985, 1.0; the difference is three photos
+    # whose faces lie at the threshold from their person's others, under either detector)
     assert scores["rows_without_face"] == 0
     assert scores["bcubed_f"] >= 0.95 and scores["pairwise_f"] >= 0.95
     assert scores["bcubed_precision"] >= 0.98

@@ -41,11 +41,27 @@ from .options import (
     help="Compare the content of files whose size and time look unchanged (reads every file).",
 )
 @click.option("--force", is_flag=True, help="Analyse every photo again, changed or not.")
+@click.option(
+    "--redetect",
+    is_flag=True,
+    help="Analyse again the photos found with other detection settings (an older detector); "
+    "faces found again keep their person, name and edits.",
+)
 @progress_option
 @json_option
 @user_errors
 def ingest(
-    paths, library, settings, workers, scheduler, retry_errors, verify, force, progress, as_json
+    paths,
+    library,
+    settings,
+    workers,
+    scheduler,
+    retry_errors,
+    verify,
+    force,
+    redetect,
+    progress,
+    as_json,
 ) -> None:
     """Find faces in the photos below PATHS and store them in the library.
 
@@ -66,6 +82,7 @@ def ingest(
         retry_errors=retry_errors,
         verify=verify,
         force=force,
+        redetect=redetect,
         progress=progress,
         on_error=None if as_json else print_photo_error,
         scheduler=scheduler,
@@ -80,6 +97,8 @@ def ingest(
             f"{result.ok} with faces ({result.faces_added} faces), {result.no_faces} without, "
             f"{len(result.errors)} failed"
         )
+        if result.faces_kept:
+            click.echo(f"{result.faces_kept} faces found again kept their person and edits")
         if settings.attributes:
             click.echo(f"{result.faces_with_attributes} faces given an age and gender")
         click.echo(

@@ -12,7 +12,7 @@ No database, no files: arrays in, arrays out. Models load on first use, once per
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import dlib
@@ -22,19 +22,26 @@ import numpy as np
 from .encode import CHIP_PADDING, CHIP_SIZE, face_encoder, onnx_threads
 from .mmod import MmodDetector, mmod_detector
 from .options import DETECTORS, Detector, EncoderChoice, Runtime
+from .retinaface import RetinaFaceDetector, retinaface_detector
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class DetectedFace:
-    """A face box in the pixel coordinates of the image it was found in."""
+    """A face box in the pixel coordinates of the image it was found in.
+
+    The box is dlib's kind (HOG's, or one placed as HOG would for RetinaFace); ``landmarks``
+    are the detector's own five points where it has them (RetinaFace: eyes, nose tip, mouth
+    corners), ``(5, 2)`` float32.
+    """
 
     left: int
     top: int
     right: int
     bottom: int
     score: float | None = None
+    landmarks: np.ndarray | None = field(default=None, compare=False)
 
     @property
     def width(self) -> int:
@@ -52,6 +59,7 @@ class DetectedFace:
             round(self.right * factor),
             round(self.bottom * factor),
             self.score,
+            None if self.landmarks is None else self.landmarks * np.float32(factor),
         )
 
     def css(self) -> tuple[int, int, int, int]:
@@ -85,6 +93,28 @@ def _onnx_cnn_detector() -> MmodDetector | None:
         return None
 
 
+@cache
+def _retinaface() -> RetinaFaceDetector | None:
+    try:
+        return retinaface_detector(onnx_threads())
+    except Exception as exc:  # HOG always works
+        log.warning("the RetinaFace detector cannot run here (%s); using dlib's HOG", exc)
+        return None
+
+
+def resolve_detector(detector: Detector) -> str:
+    """The detector `detector` runs here: ``auto`` is ``retinaface`` when it loads, else
+    ``hog``; ``retinaface`` raises when it cannot run."""
+    if detector == "retinaface":
+        retinaface_detector(onnx_threads())
+        return "retinaface"
+    if detector == "auto":
+        return "retinaface" if _retinaface() is not None else "hog"
+    if detector not in DETECTORS:
+        raise ValueError(f"unknown detector {detector!r}; choose one of {', '.join(DETECTORS)}")
+    return detector
+
+
 def cnn_detector_runtime(runtime: Runtime = "auto") -> str:
     """Where the CNN detector runs for `runtime`: ``onnx`` or ``dlib``."""
     if runtime == "dlib":
@@ -96,12 +126,15 @@ def cnn_detector_runtime(runtime: Runtime = "auto") -> str:
 
 
 def load_models(
-    detector: Detector = "hog", encoder: EncoderChoice = "auto", cnn_runtime: Runtime = "auto"
+    detector: Detector = "auto", encoder: EncoderChoice = "auto", cnn_runtime: Runtime = "auto"
 ) -> None:
     """Load the models now rather than on first use (worker start-up)."""
+    detector = resolve_detector(detector)  # type: ignore[assignment]
     if detector == "cnn":
         if cnn_detector_runtime(cnn_runtime) == "dlib":
             _cnn_detector()
+    elif detector == "retinaface":
+        retinaface_detector(onnx_threads())
     else:
         _hog_detector()
     _shape_predictor()
@@ -116,22 +149,34 @@ def _clip(face: DetectedFace, height: int, width: int) -> DetectedFace:
         min(face.right, width),
         min(face.bottom, height),
         face.score,
+        face.landmarks,
     )
 
 
 def detect_faces(
-    image: np.ndarray, detector: Detector = "hog", upsample: int = 0, cnn_runtime: Runtime = "auto"
+    image: np.ndarray,
+    detector: Detector = "auto",
+    upsample: int = 0,
+    cnn_runtime: Runtime = "auto",
 ) -> list[DetectedFace]:
     """Find faces in an RGB or grayscale uint8 image.
 
-    ``upsample`` is dlib's ``number_of_times_to_upsample``. Boxes are clipped to the image, as
+    ``auto`` (RetinaFace, see `retinaface`) finds faces of about 16 px and more in any pose
+    and gives dlib-style boxes with its own landmarks. ``hog`` and ``cnn`` are dlib's
+    detectors; ``upsample`` is their ``number_of_times_to_upsample`` (RetinaFace takes the
+    image as it is: enlarge it instead). Boxes are clipped to the image, as
     `face_recognition.face_locations` does; ``score`` is the detector's confidence. The CNN runs
     on ONNX Runtime (`mmod`, the same boxes) unless ``cnn_runtime="dlib"``; the ONNX path takes
     images as they are (``upsample=0``), so with ``auto`` an upsampled search runs on dlib.
     """
     height, width = image.shape[:2]
     found: list[DetectedFace] = []
-    if detector == "hog":
+    detector = resolve_detector(detector)  # type: ignore[assignment]
+    if detector == "retinaface":
+        for face in retinaface_detector(onnx_threads()).detect(image):
+            left, top, right, bottom = (round(v) for v in face.dlib_box)
+            found.append(DetectedFace(left, top, right, bottom, face.score, face.landmarks))
+    elif detector == "hog":
         rects, scores, _ = _hog_detector().run(image, upsample, 0.0)
         for rect, score in zip(rects, scores, strict=True):
             found.append(DetectedFace(rect.left(), rect.top(), rect.right(), rect.bottom(), score))

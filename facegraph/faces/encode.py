@@ -92,14 +92,19 @@ def load_encoder_model() -> bytes:
     """The converted encoder graph (from the cache after the first conversion)."""
     import face_recognition_models
 
-    from .dlib_onnx import CONVERTER_VERSION, face_encoder_onnx
     from .model_cache import converted_model
+    from .onnx_format import CONVERTER_VERSION
+
+    def convert(dat: bytes) -> bytes:
+        from .dlib_onnx import face_encoder_onnx  # imports onnx: only when converting
+
+        return face_encoder_onnx(dat).SerializeToString()
 
     return converted_model(
         "face_encoder",
         face_recognition_models.face_recognition_model_location(),
         CONVERTER_VERSION,
-        lambda dat: face_encoder_onnx(dat).SerializeToString(),
+        convert,
     ).data
 
 

@@ -112,7 +112,7 @@ def _resize_model() -> bytes:
     """One node: dlib's bilinear ``resize_image`` (corners map to corners)."""
     from onnx import TensorProto, helper
 
-    from .dlib_onnx import IR_VERSION, OPSET
+    from .onnx_format import IR_VERSION, OPSET
 
     node = helper.make_node(
         "Resize",
@@ -312,10 +312,12 @@ def detector_metadata(network: DlibNetwork) -> dict:
 def load_detector_model() -> bytes:
     import face_recognition_models
 
-    from .dlib_onnx import CONVERTER_VERSION, face_detector_onnx
     from .model_cache import converted_model
+    from .onnx_format import CONVERTER_VERSION
 
     def convert(dat: bytes) -> bytes:
+        from .dlib_onnx import face_detector_onnx  # imports onnx: only when converting
+
         model, network = face_detector_onnx(dat)
         entry = model.metadata_props.add()
         entry.key, entry.value = "facegraph_mmod", json.dumps(detector_metadata(network))

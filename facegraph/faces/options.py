@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-Detector = Literal["hog", "cnn"]
-DETECTORS: tuple[str, ...] = ("hog", "cnn")
+#: ``auto`` is RetinaFace when ONNX Runtime can run it (it ships with facegraph), else HOG;
+#: ``cnn`` is dlib's MMOD CNN
+Detector = Literal["auto", "retinaface", "hog", "cnn"]
+DETECTORS: tuple[str, ...] = ("auto", "retinaface", "hog", "cnn")
 #: where a converted dlib network runs: ``auto`` is ONNX Runtime when it loads, else dlib
 Runtime = Literal["auto", "onnx", "dlib"]
 RUNTIMES: tuple[str, ...] = ("auto", "onnx", "dlib")

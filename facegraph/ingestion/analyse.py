@@ -14,7 +14,7 @@ import numpy as np
 from ..errors import PhotoError
 from ..faces import attributes as face_attributes
 from ..faces import detect as face_ops
-from ..faces import quality
+from ..faces import quality, retinaface
 from ..faces.encode import face_encoder, onnx_threads
 from .decode import crop_jpeg, decode_photo, read_bytes, resize_long_side
 from .records import FaceRecord, PhotoResult
@@ -23,19 +23,37 @@ from .settings import DetectionSettings
 
 log = logging.getLogger(__name__)
 
+#: how many times a photo smaller than ``max_side`` is enlarged for RetinaFace's search
+RETINAFACE_ENLARGE = 2.0
 
-def locate_faces(pixels: np.ndarray, settings: DetectionSettings, original_width: int):
-    """Detect and landmark faces in `pixels` (an upright RGB photo, possibly reduced).
 
-    Returns ``(boxes, shapes)`` with boxes in `pixels` coordinates.
-    """
-    long_side = max(pixels.shape[:2])
-    original_long = long_side * original_width / pixels.shape[1]
+def search_side(settings: DetectionSettings, long_side: int, original_long: float) -> int:
+    """The long side, in pixels, at which a photo is searched for faces (see
+    `DetectionSettings`); `long_side` is that of the decoded pixels."""
+    if settings.detector in ("retinaface", "auto"):
+        return min(settings.max_side, round(original_long * RETINAFACE_ENLARGE))
     target = min(
         settings.max_side * 2**settings.upsample,
         round(original_long * 2 ** (settings.upsample + 1)),
     )
-    search = resize_long_side(pixels, target) if target > long_side else pixels
+    return max(target, long_side)  # dlib's detectors search the decoded pixels at the least
+
+
+def locate_faces(pixels: np.ndarray, settings: DetectionSettings, original_width: int):
+    """Detect and landmark faces in `pixels` (an upright RGB photo, possibly reduced).
+
+    Returns ``(boxes, shapes)`` with boxes in `pixels` coordinates; each box carries the
+    detector's own landmarks where it has them.
+    """
+    long_side = max(pixels.shape[:2])
+    original_long = long_side * original_width / pixels.shape[1]
+    target = search_side(settings, long_side, original_long)
+    if target == long_side:
+        search = pixels
+    elif settings.detector == "retinaface":
+        search = retinaface.search_image(pixels, target)
+    else:
+        search = resize_long_side(pixels, target)
     enlarge = max(search.shape[:2]) / long_side
     found = face_ops.detect_faces(search, settings.detector, 0, settings.cnn_runtime)
     boxes = [face.scaled(1 / enlarge) if enlarge != 1 else face for face in found]
@@ -102,11 +120,15 @@ def _locate_in_photo(path: str, settings: DetectionSettings) -> _Located | Photo
             landmarks=face_ops.landmark_points(shape) * np.float32(to_original),
             encoding=np.empty(0, np.float32),  # filled in by the batch encoder
             crop_jpeg=crop_jpeg(decoded.pixels, (box.left, box.top, box.right, box.bottom)),
+            detector_landmarks=original.landmarks,
         )
         face.sharpness = quality.sharpness(face.crop_jpeg, face.box, (info.width, info.height))
-        face.quality = quality.quality_issues(
-            original.width, face.sharpness, quality.turn(face.landmarks)
-        )
+        if face.detector_landmarks is None:
+            turned, limit = quality.turn(face.landmarks), quality.MAX_TURN
+        else:
+            turned = quality.detector_turn(face.detector_landmarks)
+            limit = quality.MAX_DETECTOR_TURN
+        face.quality = quality.quality_issues(original.width, face.sharpness, turned, limit)
         result.faces.append(face)
     result.status = "ok" if result.faces else "no_faces"
     located = _Located(result, chips)

@@ -18,7 +18,7 @@ class FaceRecord:
 
     box: tuple[int, int, int, int]  # left, top, right, bottom
     score: float | None
-    landmarks: np.ndarray  # (5, 2) float32, x/y
+    landmarks: np.ndarray  # (5, 2) float32, x/y: dlib's 5 points (what the encoding used)
     encoding: np.ndarray  # (128,) float32
     crop_jpeg: bytes
     sharpness: float | None = None  # see facegraph.faces.quality
@@ -26,6 +26,8 @@ class FaceRecord:
     #: age and gender (only with ``DetectionSettings.attributes``): an estimate, or why none
     attributes: FaceAttributes | None = None
     attributes_skipped: str | None = None
+    #: the detector's own five points where it has them (RetinaFace), (5, 2) float32
+    detector_landmarks: np.ndarray | None = None
 
 
 @dataclass
@@ -71,6 +73,8 @@ class KnownImage:
     status: str
     content_hash: str | None
     missing: bool
+    #: the detection settings it was analysed with (`DetectionSettings.describe`)
+    detection: str | None = None
 
 
 @dataclass(frozen=True)

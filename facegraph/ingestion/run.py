@@ -26,7 +26,7 @@ from ..faces import detect as face_ops
 from ..faces.attributes import attribute_models, model_version
 from ..faces.encode import onnx_threads
 from ..library import Library, is_disk_failure, lease, resolve_library_path, transaction
-from . import store
+from . import store, store_results
 from .analyse import analyse_photos
 from .records import KnownImage, PhotoResult
 from .scan import ScanPlan, hash_file, plan_ingest, walk_photos
@@ -48,6 +48,8 @@ class IngestReport:
     ok: int = 0
     no_faces: int = 0
     faces_added: int = 0
+    #: faces of photos analysed again that kept the identity (person, edits) of a stored face
+    faces_kept: int = 0
     #: faces given an age and gender estimate (``--attributes``)
     faces_with_attributes: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)
@@ -127,6 +129,7 @@ def ingest(
     retry_errors: bool = False,
     verify: bool = False,
     force: bool = False,
+    redetect: bool = False,
     progress: bool | None = None,
     on_error: Callable[[str, str], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
@@ -138,7 +141,9 @@ def ingest(
 
     A file counts as changed when its size or modification time did; ``verify=True`` also
     compares the content hash of every file that looks unchanged (a photo replaced by another of
-    the same size and time), ``force=True`` analyses every file again.
+    the same size and time), ``force=True`` analyses every file again, ``redetect=True`` those
+    analysed with other detection settings (an older detector). A face found again where a
+    stored face was keeps its identity: person, name, edits (`same_faces`).
 
     ``progress=None`` shows a progress bar when stderr is a terminal. `on_error` is called with
     ``(path, reason)`` for each photo that cannot be used; the run goes on. Ctrl-C stops the run
@@ -164,8 +169,9 @@ def ingest(
     with lease(resolve_library_path(library), "ingest"):
         with Library.open(library, write=True) as lib:
             report = IngestReport(library=str(lib.path))
-            plan, known = _plan(lib, roots, report, retry_errors, verify, force)
-        detection = settings.describe()
+            detection = settings.describe()
+            redo = detection if redetect else None
+            plan, known = _plan(lib, roots, report, retry_errors, verify, force, redo)
         pending: list[PhotoResult] = []
         last_commit = time.monotonic()
 
@@ -249,14 +255,13 @@ def _plan(
     retry_errors: bool,
     verify: bool,
     force: bool,
+    redetect: str | None,
 ) -> tuple[ScanPlan, dict[str, KnownImage]]:
     """Scan the folders, compare with the library and record moves and vanished photos."""
     con = lib.connection
     scanned = walk_photos(roots, skip=[lib.path], warnings=report.warnings)
     known = store.known_images(con)
-    plan = plan_ingest(
-        scanned, known, roots, hash_file, retry_errors=retry_errors, verify=verify, force=force
-    )
+    plan = plan_ingest(scanned, known, roots, hash_file, retry_errors, verify, force, redetect)
     report.scanned, report.new, report.changed = len(scanned), plan.new, plan.changed
     report.unchanged, report.moved, report.vanished = (
         plan.unchanged,
@@ -281,7 +286,7 @@ def _store(
     """Write a batch in one transaction; if that fails, photo by photo, so one photo the
     database refuses is reported (and stored as an error where it can be) and the rest land."""
     try:
-        store.write_results(con, results, *labels)
+        report.faces_kept += store_results.write_results(con, results, *labels)
         return
     except Exception as exc:
         if is_disk_failure(exc):
@@ -289,7 +294,7 @@ def _store(
         log.warning("a batch of %d photos could not be stored (%s)", len(results), exc)
     for result in results:
         try:
-            store.write_results(con, [result], *labels)
+            report.faces_kept += store_results.write_results(con, [result], *labels)
             continue
         except Exception as exc:
             reason = f"could not be stored: {str(exc).strip().splitlines()[0]}"
@@ -298,4 +303,4 @@ def _store(
             on_error(result.path, reason)
         failed = replace(result, status="error", error=reason, faces=[])
         with contextlib.suppress(Exception):
-            store.write_results(con, [failed], *labels)
+            store_results.write_results(con, [failed], *labels)

@@ -110,11 +110,14 @@ def plan_ingest(
     retry_errors: bool = False,
     verify: bool = False,
     force: bool = False,
+    redetect: str | None = None,
 ) -> ScanPlan:
     """Compare a scan with the library: skip unchanged files, spot moves by content hash.
 
     `verify` hashes the files whose size and time did not change too, so a photo replaced by
-    another with the same size and time is found; `force` analyses every known file again."""
+    another with the same size and time is found; `force` analyses every known file again;
+    `redetect` (the current `DetectionSettings.describe`) analyses again the known files that
+    were analysed with other settings (another detector or model version)."""
     roots = [os.path.abspath(r) for r in roots]
     plan = ScanPlan()
     seen = {f.path for f in scanned}
@@ -127,7 +130,8 @@ def plan_ingest(
         same_stamp = row.size_bytes == file.size_bytes and row.mtime_ns == file.mtime_ns
         if same_stamp and verify and not force and row.content_hash:
             same_stamp = _safe_hash(hash_file, file.path) == row.content_hash
-        if same_stamp and not force and not (retry_errors and row.status == "error"):
+        stale = redetect is not None and row.status != "error" and row.detection != redetect
+        if same_stamp and not force and not stale and not (retry_errors and row.status == "error"):
             plan.unchanged += 1
             if row.missing:
                 plan.reappeared.append(row.image_id)

@@ -17,16 +17,19 @@ DEFAULT_MAX_PIXELS = 2 * 89_478_485
 class DetectionSettings:
     """How faces are found.
 
-    Every photo is searched at the scale the old tool used: resized so its long side is
-    ``max_side`` and enlarged ``2**upsample`` times (2160 px with the defaults, where HOG finds
-    faces down to 80 px, i.e. 40 px at 1080 px). Photos larger than that are decoded straight to
-    that size (more real detail than dlib's own upsampling, and JPEGs decode faster reduced);
-    small photos are enlarged for the search at most ``2**(upsample + 1)`` times, so faces of
-    about 20 original pixels are the smallest found. Landmarks and encodings are always computed
-    on pixels that were never enlarged.
+    Every photo is decoded so its long side is at most ``max_side * 2**upsample`` (2160 px with
+    the defaults; JPEGs decode faster reduced), and landmarks and encodings are computed on
+    those pixels, never enlarged.
+
+    The default detector (``auto``: RetinaFace, `faces.retinaface`) searches the photo at
+    ``max_side`` (1080 px; small photos enlarged at most twice), where it finds faces of about
+    16 px and more in any pose, plus a pass at a third of that for faces filling the photo.
+    ``hog`` and ``cnn`` search it at the scale the old tool used: ``max_side`` enlarged
+    ``2**upsample`` times, where HOG finds faces down to 80 px (40 px at 1080 px); small photos
+    are enlarged for that search at most ``2**(upsample + 1)`` times.
     """
 
-    detector: Detector = "hog"
+    detector: Detector = "auto"
     upsample: int = 1
     max_side: int = 1080
     #: faces narrower than this many pixels of the original photo are dropped
@@ -42,9 +45,15 @@ class DetectionSettings:
     attributes: bool = False
 
     def describe(self) -> str:
+        """The settings as stored with each photo (``images.detection``): the detector with
+        its model version, and every setting that changes which faces are found."""
         detector = self.detector
         if detector == "cnn":
             detector += f"({self.cnn_runtime})"
+        elif detector == "retinaface":
+            from ..faces.retinaface import VERSION
+
+            detector += f"({VERSION})"
         return (
             f"{detector} upsample={self.upsample} max_side={self.max_side} "
             f"min_face={self.min_face} jitters={self.jitters} encoder={self.encoder}"
@@ -52,11 +61,17 @@ class DetectionSettings:
 
     def resolved(self) -> DetectionSettings:
         """These settings with each ``auto`` replaced by the backend that runs here."""
-        from ..faces.detect import cnn_detector_runtime
+        from ..faces.detect import cnn_detector_runtime, resolve_detector
         from ..faces.encode import resolve_encoder
 
+        detector = resolve_detector(self.detector)
         encoder = resolve_encoder(self.encoder)
         runtime = self.cnn_runtime
-        if self.detector == "cnn":
+        if detector == "cnn":
             runtime = cnn_detector_runtime(runtime)
-        return replace(self, encoder=encoder, cnn_runtime=runtime)  # type: ignore[arg-type]
+        return replace(
+            self,
+            detector=detector,  # type: ignore[arg-type]
+            encoder=encoder,  # type: ignore[arg-type]
+            cnn_runtime=runtime,  # type: ignore[arg-type]
+        )

@@ -9,15 +9,14 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ..library import transaction
-from .records import KnownImage, PhotoFaces, PhotoResult, os_path, stored_path
+from .records import KnownImage, PhotoFaces, os_path, stored_path
 
 
 def known_images(con: duckdb.DuckDBPyConnection) -> dict[str, KnownImage]:
     """Every stored photo, by the path to open it at."""
     rows = con.execute(
         "SELECT image_id, path, size_bytes, mtime_ns, status, content_hash,"
-        " missing_since IS NOT NULL, path_bytes FROM images"
+        " missing_since IS NOT NULL, detection, path_bytes FROM images"
     ).fetchall()
     known = {}
     for *fields, raw in rows:
@@ -57,165 +56,6 @@ def set_missing(con: duckdb.DuckDBPyConnection, image_ids: Sequence[int], missin
         f"UPDATE images SET missing_since = {value} WHERE image_id IN (SELECT unnest(?))",
         [list(image_ids)],
     )
-
-
-_IMAGE_COLUMNS = {
-    "path": pa.string(),
-    "path_bytes": pa.binary(),
-    "content_hash": pa.string(),
-    "size_bytes": pa.int64(),
-    "mtime_ns": pa.int64(),
-    "width": pa.int32(),
-    "height": pa.int32(),
-    "orientation": pa.int16(),
-    "taken_at": pa.timestamp("us"),
-    "camera_make": pa.string(),
-    "camera_model": pa.string(),
-    "status": pa.string(),
-    "error": pa.string(),
-    "face_count": pa.int32(),
-    "detection": pa.string(),
-}
-
-_UPSERT_IMAGES = f"""
-INSERT INTO images ({", ".join(_IMAGE_COLUMNS)})
-SELECT {", ".join(_IMAGE_COLUMNS)} FROM new_images
-ON CONFLICT (path) DO UPDATE SET
-    path_bytes = excluded.path_bytes, content_hash = excluded.content_hash,
-    size_bytes = excluded.size_bytes,
-    mtime_ns = excluded.mtime_ns, width = excluded.width, height = excluded.height,
-    orientation = excluded.orientation, taken_at = excluded.taken_at,
-    camera_make = excluded.camera_make, camera_model = excluded.camera_model,
-    status = excluded.status, error = excluded.error, face_count = excluded.face_count,
-    detection = excluded.detection, ingested_at = now(), missing_since = NULL
-RETURNING path, image_id
-"""
-
-
-def _upsert_images(
-    con: duckdb.DuckDBPyConnection, results: Sequence[PhotoResult], detection: str
-) -> list[int]:
-    """Insert or replace the photos (one statement for the batch); their image IDs, in order."""
-    rows = [
-        (
-            *stored_path(r.path), r.content_hash, r.size_bytes, r.mtime_ns, r.width, r.height,
-            r.orientation, r.taken_at, r.camera_make, r.camera_model, r.status, r.error,
-            len(r.faces), detection,
-        )
-        for r in results
-    ]  # fmt: skip
-    columns = zip(*rows, strict=True)
-    table = pa.table(
-        {
-            name: pa.array(values, type=kind)
-            for (name, kind), values in zip(_IMAGE_COLUMNS.items(), columns, strict=True)
-        }
-    )
-    con.register("new_images", table)
-    try:
-        ids = dict(con.execute(_UPSERT_IMAGES).fetchall())
-    finally:
-        con.unregister("new_images")
-    return [ids[row[0]] for row in rows]
-
-
-def write_results(
-    con: duckdb.DuckDBPyConnection,
-    results: Sequence[PhotoResult],
-    detection: str,
-    attributes_model: str | None = None,
-) -> None:
-    """Store analysed photos and their faces in one transaction.
-
-    A photo stored before is replaced with its faces, so re-processing never duplicates a face.
-    Faces' age and gender estimates (or why they have none) are stored with them, labelled
-    `attributes_model`.
-    """
-    if not results:
-        return
-    face_rows: dict[str, list] = {
-        "image_id": [],
-        "face_index": [],
-        "box_left": [],
-        "box_top": [],
-        "box_right": [],
-        "box_bottom": [],
-        "detector_score": [],
-        "crop_jpeg": [],
-        "sharpness": [],
-        "quality": [],
-        "age": [],
-        "age_spread": [],
-        "male_probability": [],
-        "attributes_skipped": [],
-    }
-    landmarks, encodings = [], []
-    with transaction(con):
-        image_ids = _upsert_images(con, results, detection)
-        # a photo analysed again loses its old faces (one statement for the whole batch)
-        con.execute(
-            "DELETE FROM face_attributes WHERE face_id IN"
-            " (SELECT face_id FROM faces WHERE image_id IN (SELECT unnest(?)))",
-            [image_ids],
-        )
-        con.execute("DELETE FROM faces WHERE image_id IN (SELECT unnest(?))", [image_ids])
-        for image_id, result in zip(image_ids, results, strict=True):
-            for index, face in enumerate(result.faces):
-                left, top, right, bottom = face.box
-                face_rows["image_id"].append(image_id)
-                face_rows["face_index"].append(index)
-                face_rows["box_left"].append(left)
-                face_rows["box_top"].append(top)
-                face_rows["box_right"].append(right)
-                face_rows["box_bottom"].append(bottom)
-                face_rows["detector_score"].append(face.score)
-                face_rows["crop_jpeg"].append(face.crop_jpeg)
-                face_rows["sharpness"].append(face.sharpness)
-                face_rows["quality"].append(face.quality)
-                estimate = face.attributes
-                face_rows["age"].append(estimate.age if estimate else None)
-                face_rows["age_spread"].append(estimate.age_spread if estimate else None)
-                face_rows["male_probability"].append(
-                    estimate.male_probability if estimate else None
-                )
-                face_rows["attributes_skipped"].append(face.attributes_skipped)
-                landmarks.append(np.asarray(face.landmarks, dtype=np.float32).reshape(10))
-                encodings.append(np.asarray(face.encoding, dtype=np.float32).reshape(128))
-        if encodings:
-            table = pa.table(
-                {
-                    **{
-                        name: pa.array(values, type=pa.int64() if name == "image_id" else None)
-                        for name, values in face_rows.items()
-                    },
-                    "landmarks": _fixed_list(np.stack(landmarks), 10),
-                    "encoding": _fixed_list(np.stack(encodings), 128),
-                }
-            )
-            con.register("new_faces", table)
-            try:
-                con.execute(
-                    "INSERT INTO faces (image_id, face_index, box_left, box_top, box_right,"
-                    " box_bottom, detector_score, crop_jpeg, sharpness, quality, landmarks,"
-                    " encoding) SELECT image_id, face_index, box_left, box_top, box_right,"
-                    " box_bottom, detector_score, crop_jpeg, sharpness, quality, landmarks,"
-                    " encoding FROM new_faces"
-                )
-                if attributes_model is not None:
-                    con.execute(
-                        "INSERT INTO face_attributes (face_id, age, age_spread, male_probability,"
-                        " model, skipped) SELECT f.face_id, n.age, n.age_spread,"
-                        " n.male_probability, ?, n.attributes_skipped FROM new_faces n"
-                        " JOIN faces f ON f.image_id = n.image_id AND f.face_index = n.face_index"
-                        " WHERE n.age IS NOT NULL OR n.attributes_skipped IS NOT NULL",
-                        [attributes_model],
-                    )
-            finally:
-                con.unregister("new_faces")
-
-
-def _fixed_list(matrix: np.ndarray, width: int) -> pa.FixedSizeListArray:
-    return pa.FixedSizeListArray.from_arrays(pa.array(matrix.astype(np.float32).ravel()), width)
 
 
 def faces_without_attributes(con: duckdb.DuckDBPyConnection) -> int:

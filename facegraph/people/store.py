@@ -312,6 +312,7 @@ def erase_faces(con: duckdb.DuckDBPyConnection, face_ids: Sequence[int]) -> None
     con.execute("DELETE FROM face_attributes WHERE face_id IN (SELECT unnest(?))", [face_ids])
     con.execute(
         "UPDATE faces SET encoding = NULL, crop_jpeg = NULL, landmarks = NULL,"
+        " detector_landmarks = NULL,"
         " person_id = NULL, assigned_by = NULL, forgotten = true"
         " WHERE face_id IN (SELECT unnest(?))",
         [face_ids],
