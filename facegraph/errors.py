@@ -15,6 +15,7 @@ anything else is a bug and keeps its traceback.
     │   ├── DlibFormatError         a model file is not the dlib network expected
     │   ├── EncoderUnavailable      the chosen backend cannot run here
     │   └── AttributesUnavailable   the age and gender models are not installed
+    ├── ParameterError              a setting out of its range (also a ValueError)
     ├── PeopleError
     │   ├── PersonNotFoundError     no person with that ID
     │   ├── FaceNotFoundError       no face with that ID
@@ -53,6 +54,10 @@ class LibraryVersionError(LibraryError):
 
 class LibraryDamagedError(LibraryError):
     """The library's database file is damaged, truncated or not a DuckDB file."""
+
+
+class ParameterError(FacegraphError, ValueError):
+    """A setting that is not a number, or out of its range."""
 
 
 class PhotoError(FacegraphError):

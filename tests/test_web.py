@@ -13,6 +13,7 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from conftest import query, screenshot
@@ -225,6 +226,13 @@ def served_tab(browser, url: str):
         "request",
         lambda request: None if request.url.startswith(url) else errors.append(request.url),
     )
+    # the app's own pages satisfy its content security policy: a violation is a failure
+    tab.on(
+        "console",
+        lambda message: (
+            errors.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     try:
         yield tab
         assert errors == []
@@ -291,6 +299,12 @@ def test_a_person_fixes_the_library_in_the_browser(server, browser):
         tab.goto(f"{url}/people/{keep}")
         assert tab.inner_text("#person-name") == "Named In A Terminal"
 
+        # the network page runs its inline script under its own policy, framed by nobody
+        tab.goto(f"{url}/network")
+        tab.wait_for_function("window.facegraph !== undefined")
+        assert tab.evaluate("window.self === window.top")
+        screenshot(tab, "serve-network")
+
     log = json.loads(facegraph("people", "log", "--json", "--library", str(library)))
     actions = [entry["action"] for entry in log]
     for action in ("name", "move", "not-a-face", "merge"):
@@ -336,3 +350,102 @@ def test_serve_on_a_missing_library_is_one_line(tmp_path):
     assert done.returncode == 1
     assert done.stderr.strip().startswith("Error: no facegraph library at")
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+# ---------------------------------------------------------------- hostile and careless use
+
+
+def test_not_this_person_takes_the_face_out_and_remembers_it(client):
+    face, person = query(
+        client.library, "SELECT face_id, person_id FROM faces WHERE person_id IS NOT NULL LIMIT 1"
+    )[0]
+    answer = post(client, "/faces", {"face": str(face), "action": "not-this-person"})
+    assert answer.status_code == 303
+    assert query(client.library, "SELECT person_id FROM faces WHERE face_id = ?", [face]) != [
+        (person,)
+    ]
+    assert query(client.library, "SELECT person_id FROM face_rejections WHERE face_id = ?",
+                 [face]) == [(person,)]  # fmt: skip
+
+
+def test_every_answer_refuses_framing_and_sniffing(client):
+    person = min(names(client.library))
+    for path in ["/", f"/people/{person}", "/network", "/static/app.css", "/people/999999"]:
+        headers = client.get(path).headers
+        assert headers["x-frame-options"] == "DENY", path
+        assert "frame-ancestors 'none'" in headers["content-security-policy"], path
+        assert headers["x-content-type-options"] == "nosniff", path
+        assert headers["referrer-policy"] == "same-origin", path
+    assert "script-src 'self';" in client.get("/").headers["content-security-policy"]
+
+
+def test_the_test_clients_host_name_is_not_a_local_one(client):
+    assert client.get("/", headers={"host": "testserver"}).status_code == 400
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(small_library, tmp_path):
+    library = tmp_path / "library"
+    shutil.copytree(small_library, library)
+    app = create_app(library, max_upload_mb=1)
+    with starlette_testclient.TestClient(app, base_url="http://127.0.0.1:8765") as web:
+        answer = web.post(
+            "/upload",
+            data={"csrf": app.state.site.token},
+            files={"files": ("big.jpg", b"\xff\xd8" + b"0" * (2 * 1024 * 1024), "image/jpeg")},
+            follow_redirects=False,
+        )
+    assert answer.status_code == 413
+    assert "at most 1 MB" in answer.text and len(answer.text.splitlines()) == 1
+    assert not (library / "uploads").exists()
+
+
+def test_names_are_bounded_and_a_person_is_not_merged_into_itself(client):
+    person = min(names(client.library))
+    edits = query(client.library, "SELECT count(*) FROM edits")
+    huge = post(client, f"/people/{person}/name", {"name": "x" * 900_000})
+    assert huge.status_code == 400 and len(huge.text.splitlines()) == 1  # refused as it is read
+    long = post(client, f"/people/{person}/name", {"name": "x" * 300})
+    assert long.status_code == 303 and len(long.headers["location"]) < 300
+    assert "at most 200 characters" in unquote(long.headers["location"])
+    assert names(client.library)[person] is None
+    answer = post(client, "/merge", {"source": str(person), "into": str(person)})
+    assert answer.status_code == 303 and "itself" in unquote(answer.headers["location"])
+    assert query(client.library, "SELECT count(*) FROM edits") == edits  # nothing logged
+
+
+@pytest.mark.parametrize("threshold", ["nan", "-1", "99", "inf"])
+def test_the_cluster_form_refuses_numbers_out_of_range(client, threshold):
+    people = names(client.library)
+    answer = post(client, "/cluster", {"threshold": threshold, "method": "consensus"})
+    assert answer.status_code == 303
+    assert "threshold must be" in unquote(answer.headers["location"])
+    assert names(client.library) == people
+
+
+def test_forget_deletes_the_uploads_that_showed_the_person_and_names_the_exports(client):
+    import io
+
+    from conftest import astronaut
+
+    photo = io.BytesIO()
+    astronaut().save(photo, "JPEG", quality=90)
+    files = [("files", ("eileen again.jpg", photo.getvalue(), "image/jpeg"))]
+    client.post("/upload", data={"csrf": client.token}, files=files, follow_redirects=False)
+    deadline = time.monotonic() + 300
+    while client.get("/jobs/ingest").json()["running"] and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert post(client, "/cluster", {"method": "consensus"}).status_code == 303
+    ((image_id, path, person),) = query(
+        client.library,
+        "SELECT i.image_id, i.path, f.person_id FROM images i JOIN faces f USING (image_id)"
+        " WHERE i.path LIKE '%eileen again.jpg'",
+    )
+    assert person is not None and Path(path).exists()
+    export = client.library.parent / "outside.html"
+    facegraph("export", "html", "--library", str(client.library), "-o", str(export))
+    answer = post(client, f"/people/{person}/forget", {"confirm": f"forget {person}"})
+    said = unquote(answer.headers["location"])
+    assert "1 uploaded photos that showed them deleted" in said
+    assert str(export) in said  # the export outside the library, named
+    assert not Path(path).exists()
+    assert client.get(f"/photos/{image_id}/image").status_code == 404

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from ..coappearance.filters import WEIGHTS, NetworkFilter
-from .options import Decorator, _apply, _defaults
+from .options import Decorator, FiniteFloat, _apply, _defaults
 
 
 def _attribute_options() -> list[Decorator]:
@@ -24,13 +24,13 @@ def _attribute_options() -> list[Decorator]:
         ),
         click.option(
             "--age-min",
-            type=click.FloatRange(0),
+            type=FiniteFloat(0),
             default=None,
             help="Only people this old or older.",
         ),
         click.option(
             "--age-max",
-            type=click.FloatRange(0),
+            type=FiniteFloat(0),
             default=None,
             help="Only people this old or younger.",
         ),
@@ -64,7 +64,10 @@ def network_filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
                 help="Edge weight: shared photos, Newman's 1/(n-1) per photo, or Jaccard.",
             ),
             click.option(
-                "--min-weight", type=float, default=default["min_weight"], help="Drop lighter ties."
+                "--min-weight",
+                type=FiniteFloat(),
+                default=default["min_weight"],
+                help="Drop lighter ties.",
             ),
             click.option(
                 "--min-photos",

@@ -11,6 +11,7 @@ import csv
 import dataclasses
 import functools
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -19,12 +20,12 @@ from typing import Any
 
 import click
 
-from ..errors import FacegraphError
+from ..errors import FacegraphError, ParameterError
 from ..faces.options import DETECTORS, ENCODERS, RUNTIMES
 from ..ingestion.settings import DetectionSettings
 from ..library import DEFAULT_LIBRARY, ENGINE_ENV, ENGINES, LIBRARY_ENV, is_disk_failure
 from ..people.params import METHODS, ClusterParams
-from ..safe_text import printable
+from ..safe_text import printable, spreadsheet_cell
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -172,10 +173,12 @@ def print_rows(rows: list[dict[str, Any]], columns: list[str], output: str) -> N
     if output == "json":
         print_json(rows)
     elif output == "csv":
+        # as `export csv` writes it: no formula a spreadsheet would run, no escape sequence a
+        # terminal would obey (names and paths come from outside)
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
+        writer.writerow([printable(str(spreadsheet_cell(c))) for c in columns])
         for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in columns])
+            writer.writerow([printable(_cell(spreadsheet_cell(row.get(c)))) for c in columns])
     else:
         cells = [[printable(_cell(row.get(c)))[:80] for c in columns] for row in rows]
         widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
@@ -274,13 +277,29 @@ def detection_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return _apply(wrapper, options)
 
 
+class FiniteFloat(click.FloatRange):
+    """A float in a range that is a number: click's own range lets ``nan`` through (every
+    comparison with it is false)."""
+
+    name = "finite float"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
 def cluster_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Method, threshold and min faces, handed to the command as one ``params`` argument."""
     default = _defaults(ClusterParams)
 
     @functools.wraps(command)
     def wrapper(*args: Any, method: str, threshold: float, min_faces: int, **kwargs: Any) -> Any:
-        params = ClusterParams(method=method, threshold=threshold, min_faces=min_faces)
+        try:
+            params = ClusterParams(method=method, threshold=threshold, min_faces=min_faces)
+        except ParameterError as exc:
+            raise click.UsageError(str(exc)) from None
         return command(*args, params=params, **kwargs)
 
     return _apply(
@@ -295,7 +314,7 @@ def cluster_options(command: Callable[..., Any]) -> Callable[..., Any]:
             ),
             click.option(
                 "--threshold",
-                type=click.FloatRange(0.05, 1.5),
+                type=FiniteFloat(0.05, 1.5),
                 default=default["threshold"],
                 show_default=True,
                 help="Largest encoding distance that links two faces.",

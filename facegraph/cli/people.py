@@ -255,6 +255,10 @@ def people_forget(person_id, yes, library, as_json) -> None:
         f"forgot person {person_id}: {result.faces_erased} faces erased, "
         f"{len(result.files_removed)} files facegraph wrote into the library removed",
     )
+    for path in result.uploads_removed:
+        click.echo(f"deleted {printable(path)}: uploaded through the app, it showed them")
+    for line in result.uploads_kept:
+        click.echo(f"warning: could not delete {printable(line)}", err=True)
     for path in result.files_elsewhere:
         click.echo(
             f"warning: {printable(path)} was written from this library and may still "

@@ -60,6 +60,8 @@ def run_cypher(
     ``LOAD FROM``, ``EXPORT``, ``INSTALL``...) unless `allow_files`."""
     if not allow_files:
         refuse_file_access(query)
+    if not write:
+        refuse_file_writes(query)
     with open_graph(library, engine, write=write) as graph:
         try:
             return graph.execute(query, parameters)
@@ -72,6 +74,21 @@ _FILE_CLAUSES = re.compile(
     r"\b(COPY|LOAD|EXPORT|IMPORT|INSTALL|UNINSTALL|ATTACH|DETACH|USE)\b", re.IGNORECASE
 )
 _LITERALS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*|/\*.*?\*/", re.S)
+
+
+#: statements that write the graph's files even on a database opened read-only
+_WRITING_STATEMENTS = re.compile(r"\b(CHECKPOINT)\b", re.IGNORECASE)
+
+
+def refuse_file_writes(query: str) -> None:
+    """A `QueryError` for a read-only query that would write the graph's files (Kùzu's
+    ``CHECKPOINT`` does, and leaves files beside the graph that its next reader trips on)."""
+    found = _WRITING_STATEMENTS.search(_LITERALS.sub(" ", query))
+    if found:
+        raise QueryError(
+            f"{found.group(1).upper()} writes the graph's files, which a read-only query may not;"
+            " `facegraph graph sync` keeps the graph in shape"
+        )
 
 
 def refuse_file_access(query: str) -> None:

@@ -99,6 +99,7 @@ def _locate_in_photo(path: str, settings: DetectionSettings) -> _Located | Photo
         result.error = str(exc)
         return result
     info = decoded.info
+    result.notes = decoded.notes
     result.width, result.height, result.orientation = info.width, info.height, info.orientation
     result.taken_at, result.camera_make, result.camera_model = (
         info.taken_at,

@@ -12,7 +12,7 @@ import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -61,6 +61,8 @@ class DecodedPhoto:
     info: PhotoInfo
     #: RGB uint8 pixels, upright, at most the requested long side (never enlarged)
     pixels: np.ndarray
+    #: what the decoder warned of (damaged EXIF...), one line each, for the ingest's report
+    notes: list[str] = field(default_factory=list)
 
     @property
     def scale(self) -> float:
@@ -177,8 +179,32 @@ def decode_photo(
     """Decode a photo upright (EXIF orientation applied) as RGB, long side at most `max_side`.
 
     JPEGs are decoded at reduced size by the codec itself (Pillow's ``draft``), which is much
-    faster than decoding the full photo and shrinking it.
+    faster than decoding the full photo and shrinking it. What Pillow warns of (damaged EXIF)
+    becomes the photo's `notes`, never lines on the terminal.
     """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        decoded = _decode(data, max_side, max_pixels)
+    decoded.notes = _notes(caught)
+    return decoded
+
+
+def _notes(caught: list[warnings.WarningMessage]) -> list[str]:
+    notes: list[str] = []
+    for item in caught:
+        if issubclass(item.category, Image.DecompressionBombWarning):
+            continue  # the pixel limit is checked on purpose, with its own message
+        text = " ".join(str(item.message).split())[:200]
+        if "exif" in text.lower():
+            text = f"damaged EXIF data ({text}); its date and orientation may be missing"
+        else:
+            text = f"the image decoder warned: {text}"
+        if text not in notes:
+            notes.append(text)
+    return notes
+
+
+def _decode(data: bytes, max_side: int | None, max_pixels: int) -> DecodedPhoto:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)

@@ -45,6 +45,8 @@ class PhotoResult:
     camera_make: str | None = None
     camera_model: str | None = None
     faces: list[FaceRecord] = field(default_factory=list)
+    #: what reading the photo warned of (damaged EXIF...), one line each
+    notes: list[str] = field(default_factory=list)
 
 
 def stored_path(path: str) -> tuple[str, bytes | None]:

@@ -26,6 +26,7 @@ from ..faces import detect as face_ops
 from ..faces.attributes import attribute_models, model_version
 from ..faces.encode import onnx_threads
 from ..library import Library, is_disk_failure, lease, resolve_library_path, transaction
+from ..safe_text import printable
 from . import store, store_results
 from .analyse import analyse_photos
 from .records import KnownImage, PhotoResult
@@ -204,6 +205,7 @@ def ingest(
         try:
             for result in results:
                 report.processed += 1
+                report.warnings += [f"{printable(result.path)}: {note}" for note in result.notes]
                 if result.status == "error":
                     report.errors.append((result.path, result.error or "unknown error"))
                     if on_error:

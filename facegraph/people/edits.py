@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from .. import graph
 from ..artefacts import remove_written
 from ..errors import FaceNotFoundError, NothingToUndoError, PeopleError
+from ..ingestion.store import photo_files, set_missing
 from ..library import Library, rewrite_database, transaction
 from . import edit_store
 from . import store as ps
@@ -51,8 +52,15 @@ def _require_faces(con, face_ids) -> list[tuple]:
     return found
 
 
+#: a person's name, in characters (longer names are refused, not cut)
+MAX_NAME_LENGTH = 200
+
+
 def name_person(library, person_id: int, name: str | None) -> None:
-    """Give a person a name (None clears it)."""
+    """Give a person a name (None or blank clears it); at most `MAX_NAME_LENGTH` characters."""
+    name = name.strip() or None if name is not None else None
+    if name is not None and len(name) > MAX_NAME_LENGTH:
+        raise PeopleError(f"a name may have at most {MAX_NAME_LENGTH} characters, not {len(name)}")
 
     def change(con):
         ps.require_person(con, person_id)
@@ -88,6 +96,8 @@ def hide_person(library, person_id: int, hidden: bool = True) -> None:
 def merge_people(library, sources: list[int], into: int) -> int:
     """Move every face of `sources` to `into` and remove the sources; returns faces moved."""
     sources = [s for s in dict.fromkeys(sources) if s != into]
+    if not sources:
+        raise PeopleError(f"nothing to merge: Person {into} cannot be merged into itself")
 
     def change(con):
         for person in [*sources, into]:
@@ -237,6 +247,11 @@ class ForgetReport:
     files_removed: list[str] = field(default_factory=list)
     #: files it wrote elsewhere (exports): they may still show the person; yours to delete
     files_elsewhere: list[str] = field(default_factory=list)
+    #: photos uploaded through the review app (its copies under ``uploads/``) that showed the
+    #: person: deleted (the photos are marked missing; other people in them keep their faces)
+    uploads_removed: list[str] = field(default_factory=list)
+    #: such photos that could not be deleted, with why
+    uploads_kept: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -257,6 +272,8 @@ def forget_person(library, person_id: int) -> ForgetReport:
         with transaction(con):
             ps.require_person(con, person_id)
             face_ids = ps.faces_of(con, [person_id])
+            photos = photo_files(con, ps.photos_of_faces(con, face_ids))
+            uploads = {i: p for i, p in photos.items() if _is_inside(p, lib.path / UPLOADS)}
             ps.erase_faces(con, face_ids)
             ps.delete_people(con, [person_id])
             edit_store.forget_in_edit_log(con, person_id)
@@ -264,8 +281,41 @@ def forget_person(library, person_id: int) -> ForgetReport:
         # rebuilt, not synced: a new file holds no deleted bytes of the person
         graph.refresh_existing(lib, rebuild=True)
         path = lib.database_path
+    removed, kept = _remove_uploads(uploads)
+    if removed:
+        with Library.open(library, write=True) as lib, transaction(lib.connection):
+            set_missing(lib.connection, list(removed), missing=True)
     rewrite_database(path)
     cleanup = remove_written(path.parent)
     return ForgetReport(
-        len(face_ids), [str(p) for p in cleanup.removed], [str(p) for p in cleanup.elsewhere]
+        len(face_ids),
+        [str(p) for p in cleanup.removed],
+        [str(p) for p in cleanup.elsewhere],
+        list(removed.values()),
+        kept,
     )
+
+
+#: where the review app keeps the photos uploaded through it, inside the library
+UPLOADS = "uploads"
+
+
+def _is_inside(path: str, folder: os.PathLike[str]) -> bool:
+    real, root = os.path.realpath(path), os.path.realpath(folder)
+    return real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _remove_uploads(uploads: dict[int, str]) -> tuple[dict[int, str], list[str]]:
+    """Delete the app's copies of uploaded photos; ``({image_id: path} removed, ["path: why"]
+    kept)``."""
+    removed, kept = {}, []
+    for image_id, path in uploads.items():
+        try:
+            os.remove(path)
+        except FileNotFoundError:
+            removed[image_id] = path  # gone already
+        except OSError as exc:
+            kept.append(f"{path}: {exc.strerror or exc}")
+        else:
+            removed[image_id] = path
+    return removed, kept

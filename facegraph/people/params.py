@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+from ..errors import ParameterError
 
 #: "consensus" (the default) links two faces where at least two of average linkage (with its
 #: late pass), HDBSCAN and Chinese whispers agree; the others are those methods alone, and the
 #: old tool's iterative DBSCAN and OPTICS
 METHODS: tuple[str, ...] = ("consensus", "ahc", "hdbscan", "chinese_whispers", "dbscan", "optics")
+
+
+#: (field, lowest, highest): encodings have length 1, so two lie at most 2 apart
+_RANGES = (
+    ("threshold", 0.05, 1.5),
+    ("min_faces", 1, 1000),
+    ("attach_nearest", 1, 1000),
+    ("attach_slack", 0.0, 0.5),
+    ("attach_ratio", 0.01, 1.0),
+    ("neighbours", 2, 1000),
+    ("min_samples", 1, 1000),
+    ("iterations", 1, 1000),
+    ("eps_step", 0.0001, 0.5),
+    ("max_distance", 0.01, 2.0),
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +55,15 @@ class ClusterParams:
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
-            raise ValueError(f"method must be one of {', '.join(METHODS)}, not {self.method!r}")
+            raise ParameterError(f"method must be one of {', '.join(METHODS)}, not {self.method!r}")
+        # the one place every caller's numbers are checked (CLI, review app, Python API)
+        for name, low, high in _RANGES:
+            value = getattr(self, name)
+            if value is None and name == "max_distance":
+                continue
+            if not isinstance(value, int | float) or not math.isfinite(value):
+                raise ParameterError(f"{name} must be a number, not {value!r}")
+            if not low <= value <= high:
+                raise ParameterError(f"{name} must be between {low} and {high}, not {value}")
         if self.max_distance is None:
             object.__setattr__(self, "max_distance", self.threshold)

@@ -361,3 +361,12 @@ def photos_of_people(con: duckdb.DuckDBPyConnection) -> dict[int, set[int]]:
     ).fetchall():
         found.setdefault(person, set()).add(image)
     return found
+
+
+def photos_of_faces(con: duckdb.DuckDBPyConnection, face_ids: Sequence[int]) -> list[int]:
+    """The image IDs of the photos holding these faces."""
+    rows = con.execute(
+        "SELECT DISTINCT image_id FROM faces WHERE face_id IN (SELECT unnest(?))",
+        [list(face_ids)],
+    ).fetchall()
+    return [row[0] for row in rows]

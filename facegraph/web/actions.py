@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..errors import FacegraphError
+from ..people.edits import UPLOADS
 from .site import back, checked_form, site
 
 
@@ -50,14 +51,16 @@ async def upload(request: Request) -> Response:
     """Uploaded photos are stored under the library (``uploads/<time>/``), then added."""
     form = await checked_form(request)
     here = site(request)
-    folder = here.library / "uploads" / time.strftime("%Y%m%d-%H%M%S")
+    folder = here.library / UPLOADS / time.strftime("%Y%m%d-%H%M%S")
     saved = 0
     for item in form.get("files") or []:
         name = re.sub(r"[^\w.\- ]", "_", os.path.basename(str(getattr(item, "filename", ""))))
         if not name.strip(" ._"):
             continue
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(await item.read())
+        with open(folder / name, "wb") as out:  # in pieces: never a whole file in memory
+            while piece := await item.read(1024 * 1024):
+                out.write(piece)
         saved += 1
     if not saved:
         return back(form, "no files were uploaded")
@@ -119,10 +122,21 @@ async def forget(request: Request) -> Response:
     if form.get("confirm") != f"forget {person_id}":
         return back(form, f'type "forget {person_id}" to confirm; nothing was deleted')
     form["next"] = "/people"
-    return await _do(
-        request, form, forget_person, site(request).library, person_id,
-        said=f"Person {person_id} forgotten: their faces' data is deleted for good",
-    )  # fmt: skip
+    try:
+        result = await _alone(request, forget_person, site(request).library, person_id)
+    except FacegraphError as exc:
+        return back(form, str(exc))
+    said = f"Person {person_id} forgotten: their faces' data is deleted for good"
+    if result.uploads_removed:
+        said += f"; {len(result.uploads_removed)} uploaded photos that showed them deleted"
+    if result.uploads_kept:
+        said += f"; could not delete {', '.join(result.uploads_kept)}"
+    if result.files_elsewhere:
+        said += (
+            "; exports outside the library may still show them, delete them if so: "
+            + ", ".join(result.files_elsewhere)
+        )
+    return back(form, said[:1500])
 
 
 async def faces(request: Request) -> Response:
@@ -139,7 +153,7 @@ async def faces(request: Request) -> Response:
     action = form.get("action")
     if action == "not-this-person":
         return await _do(
-            form, reject_faces, library, face_ids, said=f"{len(face_ids)} faces taken out"
+            request, form, reject_faces, library, face_ids, said=f"{len(face_ids)} faces taken out"
         )
     if action == "not-a-face":
         return await _do(

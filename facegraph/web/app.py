@@ -14,9 +14,11 @@ request follows.
 
 from __future__ import annotations
 
+import logging
 import os
 
 from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -24,25 +26,75 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..library import resolve_library_path
 from . import actions, pages
 from .site import HERE, Site
 
-LOCAL_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]", "testserver"]
+LOCAL_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"]
+
+log = logging.getLogger(__name__)
+
+#: the app's own pages: its scripts and styles are files; boxes on photos are placed by style
+#: attributes; nothing may frame it (one click in a frame could merge, hide or forget)
+APP_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; style-src-attr 'unsafe-inline';"
+    " script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+#: the network page is one self-contained file (its script and styles inline), as exported
+NETWORK_POLICY = (
+    "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline';"
+    " script-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+class SecurityHeaders:
+    """Headers every answer carries: no framing, no type sniffing, no referrer for other sites
+    (``same-origin``: with ``no-referrer`` a browser sends ``Origin: null`` on the app's own
+    forms, which the Origin check refuses), and a content security policy the app's own pages
+    satisfy."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        policy = NETWORK_POLICY if scope["path"] == "/network" else APP_POLICY
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Content-Security-Policy"] = policy
+                headers["X-Frame-Options"] = "DENY"
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Referrer-Policy"] = "same-origin"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 async def _error(request: Request, exc: Exception) -> Response:
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
-    detail = exc.detail if isinstance(exc, HTTPException) else "something went wrong"
+    """Every error is one sentence; an unexpected one is logged once, never shown as a
+    traceback."""
+    if isinstance(exc, HTTPException):
+        status, detail = exc.status_code, exc.detail
+    else:
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        status, detail = 500, "something went wrong; the server's log says what"
     return PlainTextResponse(f"{status}: {detail}", status_code=status)
 
 
 def create_app(
-    library: str | os.PathLike[str] | None = None, *, hosts: list[str] | None = None
+    library: str | os.PathLike[str] | None = None,
+    *,
+    hosts: list[str] | None = None,
+    max_upload_mb: int = 1024,
 ) -> Starlette:
     """The web app over `library`. `hosts`: the host names it answers to besides this machine's
-    own (``--host``)."""
+    own (``--host``); `max_upload_mb`: the largest request it reads (an upload of photos)."""
     routes = [
         Route("/", pages.library_page),
         Route("/people", pages.people_grid),
@@ -70,8 +122,11 @@ def create_app(
     allowed = LOCAL_HOSTS + [h for h in hosts or [] if h]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=allowed)],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(TrustedHostMiddleware, allowed_hosts=allowed),
+        ],
         exception_handlers={HTTPException: _error, 500: _error},
     )
-    app.state.site = Site(resolve_library_path(library))
+    app.state.site = Site(resolve_library_path(library), max_upload_mb * 1024 * 1024)
     return app

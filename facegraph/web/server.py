@@ -8,6 +8,8 @@ import webbrowser
 from collections.abc import Callable
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+#: the largest request the app takes (photos uploaded at once), in MB
+DEFAULT_MAX_UPLOAD_MB = 1024
 
 
 def serve(
@@ -17,9 +19,11 @@ def serve(
     port: int = 8765,
     open_browser: bool = False,
     on_ready: Callable[[str], None] | None = None,
+    max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB,
 ) -> None:
     """Serve the app until interrupted. `on_ready` gets its address once it listens. Anyone
-    who can reach `host` can see and change the library: the default is this machine only."""
+    who can reach `host` can see and change the library: the default is this machine only.
+    A request (an upload of photos) larger than `max_upload_mb` is refused."""
     import uvicorn
 
     from ..library import Library
@@ -27,7 +31,7 @@ def serve(
 
     with Library.open(library):  # a missing or damaged library: one line, before listening
         pass
-    app = create_app(library, hosts=[host])
+    app = create_app(library, hosts=[host], max_upload_mb=max_upload_mb)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/"
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
