@@ -60,6 +60,18 @@ class ParameterError(FacegraphError, ValueError):
     """A setting that is not a number, or out of its range."""
 
 
+def check_number(name: str, value: object, low: float, high: float | None = None) -> None:
+    """A `ParameterError` unless `value` is a finite number from `low` to `high` (the one check
+    the settings objects make for the CLI, the review app and Python alike)."""
+    import math
+
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ParameterError(f"{name} must be a number, not {value!r}")
+    if value < low or (high is not None and value > high):
+        limits = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise ParameterError(f"{name} must be {limits}, not {value}")
+
+
 class PhotoError(FacegraphError):
     """A photo that cannot be used, with a one-line reason."""
 

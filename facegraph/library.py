@@ -118,7 +118,18 @@ class Library:
 
     @classmethod
     def _open_now(cls, path: str | os.PathLike[str] | None, write: bool) -> Library:
+        import duckdb
+
         root = resolve_library_path(path)
+        try:
+            return cls._open_checked(root, write)
+        except duckdb.Error as exc:  # damage met reading the schema, after the file opened
+            if not is_damaged_database(exc):
+                raise
+            raise damaged_database(root / DATABASE_FILE, exc) from None
+
+    @classmethod
+    def _open_checked(cls, root: Path, write: bool) -> Library:
         database = root / DATABASE_FILE
         if not write and not database.exists():
             raise LibraryNotFoundError(
@@ -196,6 +207,57 @@ def _connect(database: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
             f"library {database.parent} is in use by another process{holder}; "
             "wait for it to finish and try again"
         ) from None
+    except duckdb.Error as exc:  # a damaged block read while opening (checksums, headers)
+        if not is_damaged_database(exc):
+            raise
+        raise damaged_database(database, exc) from None
+
+
+#: how DuckDB words a file it cannot trust (a block's checksum, a header, a truncated file)
+_DAMAGE_WORDS = (
+    "corrupt", "checksum", "not a valid duckdb", "invalid database", "unexpected end of",
+    "could not read enough bytes", "failed to read", "database file",
+)  # fmt: skip
+
+
+def is_damaged_database(exc: BaseException) -> bool:
+    """Whether `exc` is DuckDB saying its file is damaged."""
+    kind = type(exc)
+    if kind.__module__.split(".")[0] not in ("duckdb", "_duckdb"):
+        return False
+    text = str(exc).lower()
+    return any(words in text for words in _DAMAGE_WORDS)
+
+
+def damaged_database(database: Path, exc: BaseException) -> LibraryDamagedError:
+    """The one line for a damaged database file, naming it and what to do."""
+    return LibraryDamagedError(
+        f"{database} is damaged ({_first_line(str(exc))}); restore it from a backup, or move it"
+        " away and run 'facegraph ingest' again to rebuild the library (names and edits are"
+        " in it and would be lost)"
+    )
+
+
+def verify_database(lib: Library) -> None:
+    """Read every column of every table once, so that damage anywhere in the file is found
+    now (`facegraph serve` before it listens) rather than by some later request."""
+    import duckdb
+
+    con = lib.connection
+    try:
+        tables = [
+            row[0]
+            for row in con.execute(
+                "SELECT table_name FROM information_schema.tables"
+                " WHERE table_type = 'BASE TABLE' AND table_schema = 'main'"
+            ).fetchall()
+        ]
+        for table in tables:
+            con.execute(f'SELECT bit_xor(hash(COLUMNS(*))) FROM "{table}"').fetchall()
+    except duckdb.Error as exc:
+        if is_damaged_database(exc):
+            raise damaged_database(lib.database_path, exc) from None
+        raise
 
 
 def _first_line(message: str) -> str:

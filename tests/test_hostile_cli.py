@@ -3,6 +3,7 @@ write files, output a terminal or a spreadsheet would obey, warnings of librarie
 
 import io
 import json
+import socket
 import struct
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from facegraph import ClusterParams, ingest, name_person
+from facegraph import ClusterParams, DetectionSettings, NetworkFilter, ingest, name_person
 from facegraph.cli import main
 from facegraph.errors import ParameterError
 
@@ -34,12 +35,23 @@ def test_a_threshold_that_is_no_distance_is_refused_in_one_line(clustered, value
     assert "--threshold" in result.output and "Traceback" not in result.output
 
 
-@pytest.mark.parametrize("field", ["threshold", "attach_ratio", "neighbours"])
-def test_clustering_settings_are_checked_in_one_place(field):
+@pytest.mark.parametrize(
+    ("settings", "field"),
+    [
+        (ClusterParams, "threshold"),
+        (ClusterParams, "attach_ratio"),
+        (ClusterParams, "neighbours"),
+        (DetectionSettings, "max_side"),
+        (DetectionSettings, "jitters"),
+        (NetworkFilter, "min_weight"),
+        (NetworkFilter, "hops"),
+    ],
+)
+def test_settings_numbers_are_checked_where_every_caller_meets_them(settings, field):
     with pytest.raises(ParameterError, match=field):
-        ClusterParams(**{field: float("nan")})
+        settings(**{field: float("nan")})
     with pytest.raises(ValueError):  # a ParameterError is a ValueError for Python callers
-        ClusterParams(**{field: -5})
+        settings(**{field: -5})
 
 
 def test_a_read_only_cypher_checkpoint_is_refused_and_the_graph_still_answers(clustered):
@@ -94,3 +106,98 @@ def test_a_library_warning_is_one_note_not_lines_on_the_terminal(tmp_path):
     assert notes == [
         f"warning: {photos / 'odd exif.jpg'}: the image decoder warned: Truncated File Read"
     ]
+
+
+def flip(path, offset: int, size: int = 4096) -> None:
+    with open(path, "r+b") as handle:
+        handle.seek(offset)
+        data = handle.read(size)
+        handle.seek(offset)
+        handle.write(bytes(b ^ 0xFF for b in data))
+
+
+def test_damage_anywhere_in_the_database_is_the_one_line_or_nothing(clustered, tmp_path):
+    """A 4 KiB flip every 64 KiB (DuckDB's blocks are 256 KiB): opening and reading every
+    table either works (nothing used that block) or ends in the one damaged-library line."""
+    import shutil
+
+    from facegraph.errors import LibraryDamagedError
+    from facegraph.library import Library, verify_database
+
+    database = clustered / "facegraph.duckdb"
+    found = 0
+    for offset in range(0, database.stat().st_size - 4096, 64 * 1024):
+        copy = tmp_path / f"at-{offset}"
+        copy.mkdir()
+        shutil.copy(database, copy / "facegraph.duckdb")
+        flip(copy / "facegraph.duckdb", offset)
+        try:
+            with Library.open(copy) as lib:
+                verify_database(lib)
+        except LibraryDamagedError as exc:
+            found += 1
+            assert str(copy / "facegraph.duckdb") in str(exc) and "\n" not in str(exc)
+        shutil.rmtree(copy)
+    assert found >= 2  # the header and the first data block at least
+
+
+@pytest.mark.parametrize("damage", ["first data block", "truncated"])
+def test_every_command_and_serve_say_a_damaged_database_in_one_line(clustered, damage):
+    database = clustered / "facegraph.duckdb"
+    if damage == "truncated":
+        with open(database, "r+b") as handle:
+            handle.truncate(database.stat().st_size // 2)
+    else:
+        flip(database, 3 * 4096)  # after DuckDB's 12 KiB of headers
+    for command in (("stats",), ("people", "list"), ("cluster",), ("export", "html", "-o",
+                    str(clustered.parent / "page.html"))):  # fmt: skip
+        result = run(*command, "--library", clustered)
+        if result.exit_code == 0:  # a truncation may spare what a command reads
+            assert damage == "truncated"
+            continue
+        assert result.exit_code == 1, result.output
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        assert len(lines) == 1 and str(database) in lines[0] and "damaged" in lines[0], lines
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    served = subprocess.run(
+        [sys.executable, "-m", "facegraph", "serve", "--library", str(clustered), "--port", port],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert served.returncode == 1
+    assert served.stderr.strip().count("\n") == 0 and "damaged" in served.stderr
+    assert served.stdout == ""  # it never said an address: it did not start
+
+
+def test_the_graph_heals_from_what_a_cut_short_write_leaves_beside_it(clustered):
+    import kuzu
+
+    count = "MATCH (p:Person) RETURN count(p) AS people"
+    first = run("cypher", count, "--library", clustered, "--json")
+    assert first.exit_code == 0, first.output
+    # what an older facegraph let `cypher "CHECKPOINT"` do on the read-only graph
+    database = kuzu.Database(str(clustered / "graph.kuzu"), read_only=True)
+    connection = kuzu.Connection(database)
+    with pytest.raises(RuntimeError):
+        connection.execute("CHECKPOINT")
+    del connection, database
+    leftovers = [clustered / "graph.kuzu.shadow", clustered / "graph.kuzu.wal"]
+    assert any(p.exists() for p in leftovers)
+    again = run("cypher", count, "--library", clustered, "--json")
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout) == json.loads(first.stdout)
+    assert not any(p.exists() for p in leftovers)
+
+
+def test_a_graph_that_cannot_be_written_is_one_line_naming_its_file(clustered, monkeypatch):
+    import facegraph.graph
+
+    def full_disk(*args, **kwargs):  # Kùzu's words when the disk is full
+        raise RuntimeError("IO exception: Cannot write to file. Error: No space left on device")
+
+    monkeypatch.setattr(facegraph.graph, "sync", full_disk)
+    result = run("graph", "sync", "--library", clustered)
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and str(clustered / "graph.kuzu") in lines[0], lines

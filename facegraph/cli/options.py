@@ -23,7 +23,17 @@ import click
 from ..errors import FacegraphError, ParameterError
 from ..faces.options import DETECTORS, ENCODERS, RUNTIMES
 from ..ingestion.settings import DetectionSettings
-from ..library import DEFAULT_LIBRARY, ENGINE_ENV, ENGINES, LIBRARY_ENV, is_disk_failure
+from ..library import (
+    DATABASE_FILE,
+    DEFAULT_LIBRARY,
+    ENGINE_ENV,
+    ENGINES,
+    LIBRARY_ENV,
+    damaged_database,
+    is_damaged_database,
+    is_disk_failure,
+    resolve_library_path,
+)
 from ..people.params import METHODS, ClusterParams
 from ..safe_text import printable, spreadsheet_cell
 
@@ -121,7 +131,10 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             click.echo("interrupted", err=True)
             sys.exit(130)
         except Exception as exc:
-            failure = _storage_failure(exc)
+            if is_damaged_database(exc):  # met in the middle of a command, not while opening
+                database = resolve_library_path(kwargs.get("library")) / DATABASE_FILE
+                raise click.ClickException(str(damaged_database(database, exc))) from None
+            failure = _storage_failure(exc, kwargs.get("library"), kwargs.get("engine"))
             if failure is None:
                 raise  # a bug: keep its traceback
             raise click.ClickException(failure) from None
@@ -129,9 +142,9 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _storage_failure(exc: Exception) -> str | None:
+def _storage_failure(exc: Exception, library: Any = None, engine: str | None = None) -> str | None:
     """The one line to print for a database engine's input/output failure (a full or read-only
-    disk, a damaged block), or None for any other exception."""
+    disk, a damaged block), naming the file, or None for any other exception."""
     kind, text = type(exc), str(exc).strip()
     first = text.splitlines()[0] if text else kind.__name__
     from_duckdb = kind.__module__.split(".")[0] in ("duckdb", "_duckdb")
@@ -139,11 +152,15 @@ def _storage_failure(exc: Exception) -> str | None:
         kind.__name__ in ("IOException", "PermissionException", "OutOfMemoryException")
         or is_disk_failure(exc)
     ):
-        return f"the library's database could not be read or written: {first}"
+        database = resolve_library_path(library) / DATABASE_FILE
+        return f"the library's database {database} could not be read or written: {first}"
     if isinstance(exc, RuntimeError) and first.lower().startswith(
         ("io exception", "buffer manager")
     ):
-        return f"the library's graph could not be read or written: {first}"
+        from ..graph.files import graph_path
+
+        graph = graph_path(resolve_library_path(library), engine)
+        return f"the library's graph {graph} could not be read or written: {first}"
     return None
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..errors import check_number
+
 WEIGHTS = ("photos", "newman", "jaccard")
 
 
@@ -34,3 +36,9 @@ class NetworkFilter:
             raise ValueError(f"weight must be one of {WEIGHTS}, not {self.weight!r}")
         if self.gender not in (None, "female", "male"):
             raise ValueError(f"gender must be 'female' or 'male', not {self.gender!r}")
+        check_number("min_weight", self.min_weight, 0)
+        check_number("min_photos", self.min_photos, 0)
+        check_number("hops", self.hops, 0, 10)
+        for name in ("top", "age_min", "age_max", "person"):
+            if getattr(self, name) is not None:
+                check_number(name, getattr(self, name), 0)

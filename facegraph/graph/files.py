@@ -74,8 +74,17 @@ def write_checksum(path: Path) -> None:
         os.replace(partial, target)
 
 
+#: what the engine keeps beside the graph only while a write is open: found when none is (the
+#: callers hold the graph's lock), a write was cut short, e.g. a CHECKPOINT on a read-only
+#: database, which leaves a shadow file no read-only open will get past
+_WRITES_IN_FLIGHT = (".wal", ".shadow")
+
+
 def is_intact(path: Path) -> bool:
-    """The graph file is there and is byte for byte what facegraph last wrote."""
+    """The graph file is there, is byte for byte what facegraph last wrote, and no write of the
+    engine's was left half done beside it."""
+    if any(path.with_name(path.name + suffix).exists() for suffix in _WRITES_IN_FLIGHT):
+        return False
     try:
         return checksum_path(path).read_text().strip() == _file_digest(path)
     except (OSError, ValueError):

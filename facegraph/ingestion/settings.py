@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from ..errors import check_number
 from ..faces.options import Detector, EncoderChoice, Runtime
 
 #: Pillow's own decompression-bomb limit; larger images are refused before decoding.
@@ -43,6 +44,13 @@ class DetectionSettings:
     #: also estimate age and gender (needs the ``attributes`` extra); not part of `describe`:
     #: it does not change which faces are found
     attributes: bool = False
+
+    def __post_init__(self) -> None:
+        check_number("upsample", self.upsample, 0, 3)
+        check_number("max_side", self.max_side, 64)
+        check_number("min_face", self.min_face, 0)
+        check_number("jitters", self.jitters, 1, 100)
+        check_number("max_pixels", self.max_pixels, 1)
 
     def describe(self) -> str:
         """The settings as stored with each photo (``images.detection``): the detector with

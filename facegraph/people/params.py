@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-from ..errors import ParameterError
+from ..errors import ParameterError, check_number
 
 #: "consensus" (the default) links two faces where at least two of average linkage (with its
 #: late pass), HDBSCAN and Chinese whispers agree; the others are those methods alone, and the
@@ -58,12 +57,7 @@ class ClusterParams:
             raise ParameterError(f"method must be one of {', '.join(METHODS)}, not {self.method!r}")
         # the one place every caller's numbers are checked (CLI, review app, Python API)
         for name, low, high in _RANGES:
-            value = getattr(self, name)
-            if value is None and name == "max_distance":
-                continue
-            if not isinstance(value, int | float) or not math.isfinite(value):
-                raise ParameterError(f"{name} must be a number, not {value!r}")
-            if not low <= value <= high:
-                raise ParameterError(f"{name} must be between {low} and {high}, not {value}")
+            if not (name == "max_distance" and self.max_distance is None):
+                check_number(name, getattr(self, name), low, high)
         if self.max_distance is None:
             object.__setattr__(self, "max_distance", self.threshold)

@@ -28,7 +28,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..library import resolve_library_path
+from ..library import DATABASE_FILE, damaged_database, is_damaged_database, resolve_library_path
 from . import actions, pages
 from .site import HERE, Site
 
@@ -81,6 +81,11 @@ async def _error(request: Request, exc: Exception) -> Response:
     traceback."""
     if isinstance(exc, HTTPException):
         status, detail = exc.status_code, exc.detail
+    elif is_damaged_database(exc):  # damaged since the server started
+        log.error("%s %s: the library's database is damaged: %s", request.method,
+                  request.url.path, exc)  # fmt: skip
+        status, detail = 500, str(damaged_database(request.app.state.site.library / DATABASE_FILE,
+                                                   exc))  # fmt: skip
     else:
         log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
         status, detail = 500, "something went wrong; the server's log says what"

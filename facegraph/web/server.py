@@ -26,11 +26,12 @@ def serve(
     A request (an upload of photos) larger than `max_upload_mb` is refused."""
     import uvicorn
 
-    from ..library import Library
+    from ..library import Library, verify_database
     from .app import create_app
 
-    with Library.open(library):  # a missing or damaged library: one line, before listening
-        pass
+    # a missing or damaged library (anywhere in its file): one line, before listening
+    with Library.open(library) as lib:
+        verify_database(lib)
     app = create_app(library, hosts=[host], max_upload_mb=max_upload_mb)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/"
