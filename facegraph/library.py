@@ -213,11 +213,16 @@ def _connect(database: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise damaged_database(database, exc) from None
 
 
-#: how DuckDB words a file it cannot trust (a block's checksum, a header, a truncated file)
+#: how DuckDB 2.0 words a file it cannot trust: a block whose checksum fails ("Corrupt database
+#: file: computed checksum ..."), a truncated file ("Could not read enough bytes"), a damaged
+#: header or another kind of file ("not a valid DuckDB database"). Nothing broader: a lock or a
+#: failing disk is not damage, and the advice given for damage is to rebuild
 _DAMAGE_WORDS = (
-    "corrupt", "checksum", "not a valid duckdb", "invalid database", "unexpected end of",
-    "could not read enough bytes", "failed to read", "database file",
-)  # fmt: skip
+    "corrupt database",
+    "checksum",
+    "could not read enough bytes",
+    "not a valid duckdb",
+)
 
 
 def is_damaged_database(exc: BaseException) -> bool:

@@ -7,7 +7,7 @@ becomes ``status="error"`` with a one-line reason, never an exception.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -30,7 +30,7 @@ RETINAFACE_ENLARGE = 2.0
 def search_side(settings: DetectionSettings, long_side: int, original_long: float) -> int:
     """The long side, in pixels, at which a photo is searched for faces (see
     `DetectionSettings`); `long_side` is that of the decoded pixels."""
-    if settings.detector in ("retinaface", "auto"):
+    if settings.detector == "retinaface":
         return min(settings.max_side, round(original_long * RETINAFACE_ENLARGE))
     target = min(
         settings.max_side * 2**settings.upsample,
@@ -45,6 +45,8 @@ def locate_faces(pixels: np.ndarray, settings: DetectionSettings, original_width
     Returns ``(boxes, shapes)`` with boxes in `pixels` coordinates; each box carries the
     detector's own landmarks where it has them.
     """
+    # what ``auto`` runs here, once: the search's scale and the detector must agree
+    settings = replace(settings, detector=face_ops.resolve_detector(settings.detector))
     long_side = max(pixels.shape[:2])
     original_long = long_side * original_width / pixels.shape[1]
     target = search_side(settings, long_side, original_long)
