@@ -59,6 +59,13 @@ _EXPORTS = {
     "edit_history": "facegraph.people.read",
     "evaluate": "facegraph.people.evaluate",
     "make_mosaics": "facegraph.people.mosaic",
+    # who is this: search from a reference photo, known people, identify
+    "find_faces": "facegraph.find.search",
+    "FindResult": "facegraph.find.search",
+    "FindError": "facegraph.errors",
+    "accept_faces": "facegraph.people.edits",
+    "import_known_people": "facegraph.find.import_known",
+    "identify": "facegraph.find.identify",
     # the graph and the network
     "sync": "facegraph.graph",
     "run_cypher": "facegraph.graph",

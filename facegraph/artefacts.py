@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,9 @@ from .library import file_lock
 log = logging.getLogger(__name__)
 
 REGISTRY = "artefacts.jsonl"
+#: the folder of the library's encodings as one matrix, for `facegraph find`
+#: (`facegraph.find.matrix`); derived from the database, deleted when a person is forgotten
+ENCODING_CACHE = "find-cache"
 
 
 def record_written(library_root: Path, paths: Iterable[str | os.PathLike[str]]) -> None:
@@ -72,3 +76,8 @@ def remove_written(library_root: Path) -> Cleanup:
                 "".join(json.dumps({"path": str(p)}) + "\n" for p in cleanup.elsewhere)
             )
     return cleanup
+
+
+def remove_encoding_cache(library_root: Path) -> None:
+    """Delete the cached copy of the library's encodings (it is rebuilt when needed)."""
+    shutil.rmtree(Path(library_root) / ENCODING_CACHE, ignore_errors=True)

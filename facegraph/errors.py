@@ -138,3 +138,11 @@ class OutputError(FacegraphError):
 
 class ExportError(OutputError, ValueError):
     """An export that cannot be written (unknown format, unusable path)."""
+
+
+class FindError(FacegraphError):
+    """Nothing to search for (no face in the reference photos), or nowhere to search."""
+
+
+class KnownFolderError(FacegraphError):
+    """A folder of known people that cannot be read."""

@@ -28,6 +28,7 @@ LAYERS = [
     ("facegraph.cli",),
     ("facegraph.web",),
     ("facegraph.pipeline", "facegraph.legacy"),
+    ("facegraph.find",),
     ("facegraph.coappearance",),
     ("facegraph.people",),
     ("facegraph.ingestion",),
@@ -154,6 +155,7 @@ SPEAKS_SQL = (
     "facegraph.people.store",
     "facegraph.people.edit_store",
     "facegraph.people.read_store",
+    "facegraph.find.store",
 )
 
 

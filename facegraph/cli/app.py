@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from . import clustering, ingest, network, people, serve
+from . import clustering, find, ingest, network, people, serve
 
 
 @click.group()
@@ -30,6 +30,8 @@ for command in (
     clustering.cluster,
     clustering.evaluate,
     people.people,
+    find.find_command,
+    find.identify_command,
     network.graph_group,
     network.sql_command,
     network.cypher_command,

@@ -10,12 +10,13 @@ import os
 from dataclasses import asdict, dataclass, field
 
 from .. import graph
-from ..artefacts import remove_written
+from ..artefacts import remove_encoding_cache, remove_written
 from ..errors import FaceNotFoundError, NothingToUndoError, PeopleError
 from ..ingestion.store import photo_files, set_missing
 from ..library import Library, rewrite_database, transaction
 from . import edit_store
 from . import store as ps
+from .store import person_named
 
 LibraryPath = str | os.PathLike[str] | None
 
@@ -153,6 +154,68 @@ def move_faces(library, face_ids: list[int], to_person: int | None = None) -> in
     return result["person_id"]
 
 
+def accept_faces(
+    library,
+    face_ids: list[int],
+    person: int | str,
+    reject: list[int] | tuple = (),
+    action: str = "accept",
+) -> dict:
+    """Faces found for a person, confirmed: `face_ids` go to `person` (a person's id, or a name:
+    the person of that name, created if no one has it) as if moved by hand, and the faces in
+    `reject` are remembered as not them (taken from them if they were theirs; never proposed
+    or assigned to them again). One logged edit, which `undo` takes back.
+
+    Returns ``{"person_id", "new_person", "moved", "rejected"}``."""
+    face_ids, reject = list(dict.fromkeys(face_ids)), list(dict.fromkeys(reject))
+    if set(face_ids) & set(reject):
+        raise PeopleError("a face cannot be both accepted and rejected")
+    if isinstance(person, str):
+        name = person.strip()
+        if not name or len(name) > MAX_NAME_LENGTH:
+            raise PeopleError(f"a name has 1 to {MAX_NAME_LENGTH} characters")
+
+    def change(con):
+        found = dict(_require_faces(con, [*face_ids, *reject]))
+        target = person_named(con, person) if isinstance(person, str) else person
+        created = []
+        if target is None:
+            target = ps.new_people(con, 1)[0]
+            ps.set_name(con, target, name)
+            created = [target]
+        else:
+            ps.require_person(con, target)
+        # faces already theirs are confirmed: placed by a person now, kept by every clustering
+        ps.assign_faces(con, face_ids, [target] * len(face_ids), "user")
+        ps.clear_rejections(con, target, face_ids)
+        ps.add_rejections(con, [(f, target) for f in reject])
+        theirs = [f for f in reject if found[f] == target]
+        ps.assign_faces(con, theirs, [None] * len(theirs), None)
+        ps.delete_unused_people(con)
+        moved = sum(1 for f in face_ids if found[f] != target)
+        return {
+            "person_id": target,
+            "created": created,
+            "new_person": bool(created),
+            "moved": moved,
+            "rejected": len(reject),
+        }
+
+    def people_involved(con):
+        named = person_named(con, person) if isinstance(person, str) else person
+        current = _people_of_faces([*face_ids, *reject])(con)
+        return current + ([named] if named is not None else [])
+
+    return _edit(
+        library,
+        action,
+        {"faces": face_ids, "person": person, "rejected": reject},
+        lambda con: [*face_ids, *reject],
+        people_involved,
+        change,
+    )
+
+
 def reject_faces(library, face_ids: list[int]) -> None:
     """ "Not this person": each face leaves its person and is never assigned back to them."""
 
@@ -286,6 +349,7 @@ def forget_person(library, person_id: int) -> ForgetReport:
         with Library.open(library, write=True) as lib, transaction(lib.connection):
             set_missing(lib.connection, list(removed), missing=True)
     rewrite_database(path)
+    remove_encoding_cache(path.parent)
     cleanup = remove_written(path.parent)
     return ForgetReport(
         len(face_ids),

@@ -161,6 +161,14 @@ def require_person(con: duckdb.DuckDBPyConnection, person_id: int) -> None:
         raise PersonNotFoundError(f"no person {person_id}; 'facegraph people list' shows them")
 
 
+def person_named(con: duckdb.DuckDBPyConnection, name: str) -> int | None:
+    """The person with this name (case and surrounding spaces aside; the oldest if several)."""
+    row = con.execute(
+        "SELECT min(person_id) FROM people WHERE lower(trim(name)) = lower(trim(?))", [name]
+    ).fetchall()
+    return row[0][0] if row else None
+
+
 def faces_of(con: duckdb.DuckDBPyConnection, person_ids: Iterable[int]) -> list[int]:
     return [
         r[0]
