@@ -321,7 +321,16 @@ def test_every_button_of_every_page_answers_without_a_server_error(server, brows
         " GROUP BY person_id ORDER BY count(*) DESC LIMIT 1",
     )[0][0]
     image = query(library, "SELECT image_id FROM faces WHERE person_id = ? LIMIT 1", [person])
-    pages = ["/", "/people", f"/people/{person}", "/review", f"/photos/{image[0][0]}", "/network"]
+    pages = [
+        "/",
+        "/people",
+        f"/people/{person}",
+        "/review",
+        f"/photos/{image[0][0]}",
+        "/network",
+        "/find",
+        f"/find?face={image[0][0]}",
+    ]
     photo = library.parent / "upload.jpg"
     from conftest import grace_hopper
 
@@ -348,7 +357,7 @@ def test_every_button_of_every_page_answers_without_a_server_error(server, brows
                 box = form.query_selector("input[type=checkbox]")
                 if box is not None:
                     box.check()
-                for field in form.query_selector_all("input[required]"):
+                for field in form.query_selector_all("input[required]:not([type=file])"):
                     field.fill("/no/such/folder")  # as a person would type, mistyped
                 chooser = form.query_selector("input[type=file]")
                 if chooser is not None:
@@ -358,6 +367,67 @@ def test_every_button_of_every_page_answers_without_a_server_error(server, brows
                 pressed += 1
     assert failures == []
     assert pressed >= 15
+
+
+def test_find_a_person_accept_and_reject_in_the_browser(server, browser, shared_faces, tmp_path):
+    """Upload a photo of someone, accept the matches into a new named person, reject one: the
+    rejected face is not proposed for them again."""
+    from conftest import variant
+    from PIL import Image
+
+    url, library = server
+    source = sorted((shared_faces / "people" / "serena_williams").iterdir())[0]
+    reference = tmp_path / "who-is-this.jpg"
+    variant(Image.open(source).convert("RGB"), 3).save(reference, quality=90)
+    with served_tab(browser, url) as tab:
+        tab.goto(f"{url}/find")
+        tab.set_input_files("#find-files", str(reference))
+        with tab.expect_navigation():
+            tab.click("#find-search")
+        tab.wait_for_selector("#find-results")
+        tab.wait_for_load_state("networkidle")
+        screenshot(tab, "find-results")
+        matches = [
+            int(m)
+            for m in tab.locator(".match").evaluate_all("items => items.map(i => i.dataset.face)")
+        ]
+        assert len(matches) >= 3, tab.inner_text("#find-results")
+        assert "found in" in tab.inner_text("#find-summary")
+        assert not query(library, "SELECT 1 FROM images WHERE path LIKE '%who-is-this%'")
+        rejected = matches[-1]
+        for face in matches[:-1]:
+            tab.check(f"input[name=decision-{face}][value=accept]")
+        tab.check(f"input[name=decision-{rejected}][value=reject]")
+        tab.fill("#accept-new-name", "Serena Found")
+        with tab.expect_navigation():
+            tab.click("#accept-save")
+        assert "accepted" in tab.inner_text(".said")
+        person = int(re.search(r"/people/(\d+)", tab.url).group(1))
+        assert tab.inner_text("#person-name") == "Serena Found"
+        screenshot(tab, "find-accepted")
+        placed = query(
+            library, "SELECT face_id, assigned_by FROM faces WHERE person_id = ?", [person]
+        )
+        assert {f for f, _ in placed} == set(matches[:-1])
+        assert {by for _, by in placed} == {"user"}
+        assert query(
+            library, "SELECT person_id FROM face_rejections WHERE face_id = ?", [rejected]
+        ) == [(person,)]
+        # searching for her again: the rejected face is not proposed
+        tab.goto(f"{url}/find")
+        tab.set_input_files("#find-files", str(reference))
+        tab.select_option("#find-person", str(person))
+        with tab.expect_navigation():
+            tab.click("#find-search")
+        tab.wait_for_selector("#find-results")
+        again = [
+            int(m)
+            for m in tab.locator(".match").evaluate_all("items => items.map(i => i.dataset.face)")
+        ]
+        assert rejected not in again and set(matches[:-1]) <= set(again)
+        assert "Serena Found" in tab.inner_text("#find-summary")
+        tab.wait_for_load_state("networkidle")
+        screenshot(tab, "find-again")
 
 
 # ---------------------------------------------------------------- the command

@@ -5,7 +5,8 @@ that the OS keeps in its page cache takes none. The cache lives in ``LIBRARY/fin
 ``encodings.f32`` (n x 128, row-major), ``face_ids.i64`` and ``state.json``, which holds the
 library state it was built from. It is rebuilt whenever the faces changed since (new, removed,
 re-analysed or forgotten faces), written to a temporary name first and renamed, so a search
-never reads half a file. Forgetting a person deletes it (`remove_cache`): it holds encodings.
+never reads half a file. Forgetting a person deletes it
+(`facegraph.artefacts.remove_encoding_cache`): it holds encodings.
 
 Faces marked "not a face", hidden people and the like are not filtered here but when the
 matches are read (`facegraph.find.search`), so such edits cost no rebuild.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,9 +107,9 @@ def _write_cache(folder: Path, state: list, face_ids: np.ndarray, encodings: np.
         "norms.f32": np.einsum("ij,ij->i", encodings, encodings).astype(np.float32),
     }
     for name, array in names.items():
-        partial = folder / f".{name}.partial"
+        partial = folder / f".{name}.{os.getpid()}-{threading.get_ident()}.partial"
         np.ascontiguousarray(array).tofile(partial)
         os.replace(partial, folder / name)
-    partial = folder / ".state.json.partial"
+    partial = folder / f".state.json.{os.getpid()}-{threading.get_ident()}.partial"
     partial.write_text(json.dumps({"state": state}), "utf-8")
     os.replace(partial, folder / "state.json")

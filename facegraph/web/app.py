@@ -29,7 +29,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..library import DATABASE_FILE, damaged_database, is_damaged_database, resolve_library_path
-from . import actions, pages
+from . import actions, find_page, pages
 from .site import HERE, Site
 
 LOCAL_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"]
@@ -110,6 +110,9 @@ def create_app(
         Route("/faces/{face_id:int}.jpg", pages.face_crop),
         Route("/review", pages.review_page),
         Route("/network", pages.network_view),
+        Route("/find", find_page.find_form),
+        Route("/find", find_page.find_upload, methods=["POST"]),
+        Route("/find/accept", find_page.find_accept, methods=["POST"]),
         Route("/jobs/ingest", pages.ingest_progress),
         Route("/ingest", actions.add_folder, methods=["POST"]),
         Route("/upload", actions.upload, methods=["POST"]),
