@@ -42,3 +42,4 @@ for command in (
     serve.serve_command,
 ):
     main.add_command(command)
+people.people.add_command(find.people_import)

@@ -1,11 +1,20 @@
-"""`facegraph find` (who is this, everywhere in the library) and `facegraph identify` (the
-`face_recognition KNOWN_DIR UNKNOWN` command line, for scripts written for it)."""
+"""`facegraph find` (who is this, everywhere in the library), `facegraph people import` (known
+people from folders) and `facegraph identify` (the `face_recognition KNOWN_DIR UNKNOWN` command
+line, for scripts written for it)."""
 
 from __future__ import annotations
 
 import click
 
-from .options import FiniteFloat, json_option, library_option, print_json, printable, user_errors
+from .options import (
+    FiniteFloat,
+    json_option,
+    library_option,
+    print_json,
+    printable,
+    report,
+    user_errors,
+)
 
 _DATE = click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"])
 
@@ -164,7 +173,7 @@ def _print_result(result, accepted) -> None:
 )
 @click.option(
     "--model",
-    "detector",
+    "model",
     type=click.Choice(["hog", "cnn", "auto"]),
     default="hog",
     show_default=True,
@@ -173,7 +182,7 @@ def _print_result(result, accepted) -> None:
 @click.option("--cpus", type=int, default=1, hidden=True, help="Accepted for compatibility.")
 @json_option
 @user_errors
-def identify_command(known_dir, photos, tolerance, show_distance, detector, cpus, as_json) -> None:
+def identify_command(known_dir, photos, tolerance, show_distance, model, cpus, as_json) -> None:
     """Name the faces in PHOTOS from KNOWN_DIR (<Name>.jpg or <Name>/*.jpg): one line
     `path,name` per face, `unknown_person` or `no_persons_found`, as face_recognition's
     command line prints them. Nothing is stored.
@@ -191,7 +200,7 @@ def identify_command(known_dir, photos, tolerance, show_distance, detector, cpus
         known_dir,
         list(photos),
         tolerance=tolerance,
-        detector=detector,
+        detector=model,
         warn=(lambda line: None) if as_json else warn,
     )
     if as_json:
@@ -200,3 +209,27 @@ def identify_command(known_dir, photos, tolerance, show_distance, detector, cpus
     for found in found_all:
         line = f"{found.path},{found.name}"
         click.echo(printable(f"{line},{found.distance}" if show_distance else line))
+
+
+@click.command("import")
+@click.argument("known_dir", type=click.Path(exists=True, file_okay=False))
+@library_option
+@json_option
+@user_errors
+def people_import(known_dir, library, as_json) -> None:
+    """Name people from a folder of known faces: KNOWN_DIR/<Name>/*.jpg or KNOWN_DIR/<Name>.jpg.
+
+    Each photo's face goes to the person of that name (created if needed) as a fixed label:
+    `facegraph cluster` then gives them their other faces. Running it again changes nothing.
+
+    Example:
+
+        facegraph people import ~/known-people && facegraph cluster
+    """
+    from ..find.import_known import import_known_people
+
+    result = import_known_people(library, known_dir)
+    if not as_json:
+        for line in [*result.skipped, *result.notes]:
+            click.echo(printable(line), err=True)
+    report(as_json, result.as_dict(), result.summary())

@@ -390,27 +390,3 @@ def people_mosaic(person_ids, out_dir, library, as_json) -> None:
         {"out_dir": out_dir, "files": [str(p) for p in written]},
         f"{len(written)} mosaics written to {out_dir}",
     )
-
-
-@people.command("import")
-@click.argument("known_dir", type=click.Path(exists=True, file_okay=False))
-@library_option
-@json_option
-@user_errors
-def people_import(known_dir, library, as_json) -> None:
-    """Name people from a folder of known faces: KNOWN_DIR/<Name>/*.jpg or KNOWN_DIR/<Name>.jpg.
-
-    Each photo's face goes to the person of that name (created if needed) as a fixed label:
-    `facegraph cluster` then gives them their other faces. Running it again changes nothing.
-
-    Example:
-
-        facegraph people import ~/known-people && facegraph cluster
-    """
-    from ..find.import_known import import_known_people
-
-    result = import_known_people(library, known_dir)
-    if not as_json:
-        for line in [*result.skipped, *result.notes]:
-            click.echo(printable(line), err=True)
-    report(as_json, result.as_dict(), result.summary())
