@@ -44,6 +44,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if "shared_faces" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.shared)
             item.add_marker(pytest.mark.slow)
+    # the longest tests first, so that the workers finish together (longest processing time
+    # first) instead of one of them running a five-minute test alone at the end
+    items.sort(key=lambda item: item.get_closest_marker("longest") is None)
 
 
 def grace_hopper() -> Image.Image:

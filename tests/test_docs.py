@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import re
 import subprocess
 import sys
@@ -154,3 +155,27 @@ def test_the_readme_screenshots_come_from_photos_that_may_be_shown(tmp_path, bro
     with open_page(browser, page) as tab:
         assert tab.locator("text=Grace Hopper").count() > 0
         screenshot(tab, "readme-network")
+
+
+def python_blocks(path: Path) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", path.read_text("utf-8"), flags=re.S)
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/how-to/ingest.md"])
+def test_the_python_examples_run_as_written(page, tmp_path):
+    """The examples as a reader copies them: `~` is a home holding the photos they name."""
+    home = tmp_path / "home"
+    for folder in ("Pictures/reunion", "Pictures/2024"):
+        (home / folder).mkdir(parents=True)
+        grace_hopper().save(home / folder / "grace.jpg", quality=90)
+        side_by_side(variant(grace_hopper(), 1), astronaut()).save(home / folder / "pair.jpg")
+    variant(grace_hopper(), 5).save(home / "ada.jpg", quality=90)  # what `find` looks for
+    blocks = python_blocks(REPO / page)
+    assert blocks
+    for block in blocks:
+        done = subprocess.run(
+            [sys.executable, "-c", block], cwd=home, capture_output=True, text=True,
+            timeout=600, env={**os.environ, "HOME": str(home)},
+        )  # fmt: skip
+        assert done.returncode == 0, f"{page}:\n{block}\n{done.stderr[-2000:]}"
+    assert (home / "faces" / "facegraph.duckdb").exists()

@@ -1,5 +1,6 @@
 """Known people and identify on ../shared/faces, and find's accuracy and calibration on
-../shared/lfw-dev (the figures in the README come from bench/calibrate.py and bench/find.py)."""
+../shared/lfw-dev (the figures in docs/how-to/find-a-person.md come from bench/calibrate.py and
+bench/find_lfw.py)."""
 
 from __future__ import annotations
 
@@ -128,6 +129,7 @@ def lfw_dev() -> Path:
 
 @pytest.mark.slow
 @pytest.mark.shared
+@pytest.mark.longest
 def test_find_on_lfw_dev_is_calibrated_and_finds_people(tmp_path):
     """One test, so the library of all lfw-dev is ingested once (xdist would give two tests
     of a module-scoped fixture to two workers, each ingesting it).
@@ -135,8 +137,8 @@ def test_find_on_lfw_dev_is_calibrated_and_finds_people(tmp_path):
     Calibration: on the held-out half's searches, per decile of confidence, the share of right
     matches lies within the stated tolerance (0.1) of the confidence given. Accuracy: the
     issue's protocol, one reference photo per identity with two photos or more; the figures
-    asserted are the ones measured (README): the issue's target (recall 0.9 at precision 0.97)
-    is out of reach of dlib's encodings."""
+    asserted are the ones measured (docs/how-to/find-a-person.md): the issue's target (recall
+    0.9 at precision 0.97) is out of reach of dlib's encodings."""
     from calibrate import reliability, search_pairs
     from cluster_lfw import half_of, load
     from find_lfw import references, score

@@ -115,6 +115,7 @@ def _dlib_boxes_of_file(path) -> list:
     return dlib_cnn_boxes(_load(path))
 
 
+@pytest.mark.longest
 def test_boxes_equal_dlibs_cnn_on_every_shared_photo(shared_faces):
     paths = sorted(p for p in shared_faces.rglob("*") if p.suffix.lower() in (".jpg", ".png"))
     assert len(paths) >= 100

@@ -82,7 +82,7 @@ def find_command(
     not; several photos of one person combine).
 
     Each match has a confidence: how often a match at that distance is the person (measured
-    on searches of lfw-dev; see the README). The reference photos are not added.
+    on searches of lfw-dev; see docs/how-to/find-a-person.md). The reference photos are not added.
 
     Example:
 

@@ -4,8 +4,8 @@ The table (`confidence.csv`, beside this file) was fitted by `bench/calibrate.py
 ../shared/lfw-dev, on the pairs a search meets: faces of one half of its identities, each
 searched for among all its 6,248 labelled faces (mostly strangers), isotonic regression of
 "same person" on the distance. The other half's searches check it; the figures are in the
-file's header and in the README (per decile, the share of right matches lies within 0.08 of the
-confidence given).
+file's header and in docs/how-to/find-a-person.md (per decile, the share of right matches
+lies within 0.08 of the confidence given).
 
 What the number means: of the matches a search of a library like lfw-dev (thousands of people,
 most seen once or twice) gives at this distance, this share is the person. It is not the

@@ -162,7 +162,7 @@ def ingest(
     # raises one line on how to install the models, before any work
     attributes_model = model_version() if settings.attributes else None
     workers = workers or default_workers()
-    roots = [os.path.abspath(os.fspath(p)) for p in paths]
+    roots = [os.path.abspath(os.path.expanduser(os.fspath(p))) for p in paths]  # "~/Photos" too
     for root in roots:
         if not os.path.exists(root):
             raise FileNotFoundError(f"no such file or folder: {root}")

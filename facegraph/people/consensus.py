@@ -3,10 +3,10 @@ person whose faces fall into clearly distinct groups.
 
 Average linkage keeps strangers apart but splits a person seen in many conditions; HDBSCAN and
 Chinese whispers keep such a person together but follow single close pairs between strangers.
-Where two of the three agree, both kinds of mistake mostly cancel (see the README's table on
-../shared/lfw-dev). What neither catches is two people who look alike but each consistently:
-sisters, say. Their faces form two tight groups that a few close pairs bridge.
-`split_distinct_groups` separates such groups again.
+Where two of the three agree, both kinds of mistake mostly cancel (see the table on
+../shared/lfw-dev in docs/explanation/faces-to-people.md). What neither catches is two people
+who look alike but each consistently: sisters, say. Their faces form two tight groups that a
+few close pairs bridge. `split_distinct_groups` separates such groups again.
 """
 
 from __future__ import annotations
