@@ -192,6 +192,20 @@ def test_assign_and_reject_from_the_command_line(searched):
     assert query(library, "SELECT count(*) FROM face_rejections") == [(0,)]
 
 
+def test_forgetting_a_person_found_by_name_leaves_the_name_nowhere(searched):
+    library, reference = searched
+    args = ["find", str(reference), "--library", str(library), "--assign", "Grace Hopper"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    (person,) = query(library, "SELECT person_id FROM people WHERE name = 'Grace Hopper'")[0]
+    forget_person(library, person)
+    assert query(library, "SELECT count(*) FROM edits WHERE detail LIKE '%Grace%'") == [(0,)]
+    # a search that finds nobody makes no empty person of the name
+    nobody = ["find", str(reference), "--library", str(library), "--assign", "Nobody",
+              "--min-confidence", "1"]  # fmt: skip
+    assert CliRunner().invoke(main, nobody).exit_code == 0
+    assert query(library, "SELECT count(*) FROM people WHERE name = 'Nobody'") == [(0,)]
+
+
 @pytest.mark.parametrize("case", ["no face", "not an image", "missing", "empty library"])
 def test_bad_input_is_one_line(tmp_path, searched, case):
     library, reference = searched

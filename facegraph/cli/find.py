@@ -114,8 +114,8 @@ def find_command(
         for_person=for_person,
     )
     accepted = None
-    if target is not None:
-        keep = [m.face_id for m in result.matches if m.face_id not in set(reject)]
+    keep = [m.face_id for m in result.matches if m.face_id not in set(reject)]
+    if target is not None and (keep or reject):  # nothing found: no empty person is made
         accepted = accept_faces(library, keep, target, reject=list(reject), action="find")
     if as_json:
         print_json({**result.as_dict(), "assigned": accepted})

@@ -175,6 +175,9 @@ def accept_faces(
         if not name or len(name) > MAX_NAME_LENGTH:
             raise PeopleError(f"a name has 1 to {MAX_NAME_LENGTH} characters")
 
+    # the log names the person by ID only: forgetting them leaves no name behind
+    detail: dict = {"faces": face_ids, "rejected": reject}
+
     def change(con):
         found = dict(_require_faces(con, [*face_ids, *reject]))
         target = person_named(con, person) if isinstance(person, str) else person
@@ -193,6 +196,7 @@ def accept_faces(
         ps.assign_faces(con, theirs, [None] * len(theirs), None)
         ps.delete_unused_people(con)
         moved = sum(1 for f in face_ids if found[f] != target)
+        detail.update(person_id=target, new_person=bool(created))
         return {
             "person_id": target,
             "created": created,
@@ -209,7 +213,7 @@ def accept_faces(
     return _edit(
         library,
         action,
-        {"faces": face_ids, "person": person, "rejected": reject},
+        detail,
         lambda con: [*face_ids, *reject],
         people_involved,
         change,
