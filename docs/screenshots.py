@@ -16,7 +16,7 @@ from PIL import Image
 REPO = Path(__file__).resolve().parent.parent
 SHOTS = {
     "readme-network.png": "network-page.jpg",
-    "docs-home.png": "docs-home.jpg",
+    "readme-review-app.png": "review-app.jpg",
 }
 
 

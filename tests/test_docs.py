@@ -9,9 +9,12 @@ import functools
 import http.server
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -155,6 +158,40 @@ def test_the_readme_screenshots_come_from_photos_that_may_be_shown(tmp_path, bro
     with open_page(browser, page) as tab:
         assert tab.locator("text=Grace Hopper").count() > 0
         screenshot(tab, "readme-network")
+    with served_app(library) as url:
+        context = browser.new_context(viewport={"width": 1200, "height": 700})
+        tab = context.new_page()
+        try:
+            tab.goto(f"{url}/people")
+            tab.wait_for_load_state("networkidle")
+            assert tab.locator(".grid .card").count() == 2
+            screenshot(tab, "readme-review-app")
+        finally:
+            context.close()
+
+
+@contextmanager
+def served_app(library: Path):
+    """The review app over `library` on a free port of this machine."""
+    import uvicorn
+
+    from facegraph.web.app import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(library), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def python_blocks(path: Path) -> list[str]:
