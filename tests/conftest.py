@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import csv
 import os
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -102,6 +105,16 @@ def shared_faces_dir() -> Path | None:
     return candidate if (candidate / "MANIFEST.csv").exists() else None
 
 
+def lfw_dev_dir() -> Path:
+    """../shared/lfw-dev (or $FACEGRAPH_SHARED_LFW): required in CI, a skip elsewhere."""
+    folder = Path(os.environ.get("FACEGRAPH_SHARED_LFW", REPO.parent / "shared" / "lfw-dev"))
+    if not (folder / "people").is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail("../shared/lfw-dev is missing, and CI must run the tests that need it")
+        pytest.skip("../shared/lfw-dev not present (set FACEGRAPH_SHARED_LFW)")
+    return folder
+
+
 @pytest.fixture(scope="session")
 def shared_faces() -> Path:
     found = shared_faces_dir()
@@ -186,3 +199,27 @@ def screenshot(tab, name: str) -> Path:
     path = ARTEFACTS / f"{name}.png"
     tab.screenshot(path=str(path))
     return path
+
+
+@contextmanager
+def served_app(library: Path):
+    """The review app over `library` on a free port of this machine."""
+    import uvicorn
+
+    from facegraph.web.app import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(library), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -1,14 +1,13 @@
 """Clustering on archive-shaped data (../shared/lfw-dev): a library built by five imports, each
 followed by `facegraph cluster`, ends where one `cluster --full` over everything would."""
 
-import os
 import shutil
 import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO, query
+from conftest import lfw_dev_dir, query
 
 from facegraph import cluster_people, ingest
 from facegraph.people.metrics import bcubed_scores, pairwise_scores
@@ -18,12 +17,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.shared]
 
 @pytest.fixture(scope="module")
 def lfw_dev() -> Path:
-    folder = Path(os.environ.get("FACEGRAPH_SHARED_LFW", REPO.parent / "shared" / "lfw-dev"))
-    if not (folder / "people").is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail("../shared/lfw-dev is missing, and CI must run the tests that need it")
-        pytest.skip("../shared/lfw-dev not present (set FACEGRAPH_SHARED_LFW)")
-    return folder
+    return lfw_dev_dir()
 
 
 def archive_sample(lfw_dev: Path) -> list[Path]:

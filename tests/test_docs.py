@@ -9,12 +9,9 @@ import functools
 import http.server
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
-import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -26,6 +23,7 @@ from conftest import (
     open_page,
     query,
     screenshot,
+    served_app,
     side_by_side,
     variant,
 )
@@ -168,30 +166,6 @@ def test_the_readme_screenshots_come_from_photos_that_may_be_shown(tmp_path, bro
             screenshot(tab, "readme-review-app")
         finally:
             context.close()
-
-
-@contextmanager
-def served_app(library: Path):
-    """The review app over `library` on a free port of this machine."""
-    import uvicorn
-
-    from facegraph.web.app import create_app
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(library), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def python_blocks(path: Path) -> list[str]:

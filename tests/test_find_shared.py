@@ -4,7 +4,6 @@ bench/find_lfw.py)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, query
+from conftest import REPO, lfw_dev_dir, query
 
 from facegraph import cluster_people, find_faces, import_known_people, ingest
 from facegraph.cli import main
@@ -118,15 +117,6 @@ def test_known_people_name_their_other_photos_and_a_second_import_changes_nothin
 # ------------------------------------------------------------------ lfw-dev
 
 
-def lfw_dev() -> Path:
-    folder = Path(os.environ.get("FACEGRAPH_SHARED_LFW", REPO.parent / "shared" / "lfw-dev"))
-    if not (folder / "people").is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail("../shared/lfw-dev is missing, and CI must run the tests that need it")
-        pytest.skip("../shared/lfw-dev not present (set FACEGRAPH_SHARED_LFW)")
-    return folder
-
-
 @pytest.mark.slow
 @pytest.mark.shared
 @pytest.mark.longest
@@ -146,7 +136,7 @@ def test_find_on_lfw_dev_is_calibrated_and_finds_people(tmp_path):
     from facegraph.find import confidence
 
     library = tmp_path / "library"
-    ingest([lfw_dev() / "people"], library)
+    ingest([lfw_dev_dir() / "people"], library)
     data = load(library)
     halves = np.array([half_of(i) for i in data["identity"]])
     distances, same, _ = search_pairs(data, halves == 1, np.random.default_rng(5))

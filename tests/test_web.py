@@ -9,14 +9,13 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from conftest import query, screenshot
+from conftest import query, screenshot, served_app
 
 from facegraph.web.app import create_app
 
@@ -196,23 +195,10 @@ def shared_library(shared_faces, tmp_path_factory) -> Path:
 @pytest.fixture
 def server(shared_library, tmp_path):
     """A real server (uvicorn) on a free port, over a copy of the shared library."""
-    import uvicorn
-
     library = tmp_path / "library"
     shutil.copytree(shared_library, library)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    instance = uvicorn.Server(
-        uvicorn.Config(create_app(library), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    while not instance.started:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", library
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with served_app(library) as url:
+        yield url, library
 
 
 @contextmanager

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -52,20 +53,28 @@ async def upload(request: Request) -> Response:
     form = await checked_form(request)
     here = site(request)
     folder = here.library / UPLOADS / time.strftime("%Y%m%d-%H%M%S")
-    saved = 0
-    for item in form.get("files") or []:
-        name = re.sub(r"[^\w.\- ]", "_", os.path.basename(str(getattr(item, "filename", ""))))
-        if not name.strip(" ._"):
-            continue
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / name, "wb") as out:  # in pieces: never a whole file in memory
-            while piece := await item.read(1024 * 1024):
-                out.write(piece)
-        saved += 1
+    saved = len(await save_uploads(form.get("files") or [], folder))
     if not saved:
         return back(form, "no files were uploaded")
     started = here.jobs.start_ingest(here.library, [str(folder)])
     return back(form, f"{saved} files uploaded; adding them…" if started else "busy; try again")
+
+
+async def save_uploads(items, folder: Path, numbered: bool = False) -> list[Path]:
+    """Write uploaded files into `folder` (made when one comes), in pieces (never a whole
+    file in memory), under their own names made safe; nameless ones are skipped."""
+    saved = []
+    for index, item in enumerate(items):
+        name = re.sub(r"[^\w.\- ]", "_", os.path.basename(str(getattr(item, "filename", ""))))
+        if not name.strip(" ._"):
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / (f"{index}-{name}" if numbered else name)  # numbered: names may repeat
+        with open(path, "wb") as out:
+            while piece := await item.read(1024 * 1024):
+                out.write(piece)
+        saved.append(path)
+    return saved
 
 
 async def cluster(request: Request) -> Response:

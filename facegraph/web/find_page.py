@@ -12,10 +12,10 @@ from __future__ import annotations
 import base64
 import io
 import os
-import re
 import shutil
 import tempfile
 import time
+from pathlib import Path
 
 from PIL import Image
 from starlette.concurrency import run_in_threadpool
@@ -24,7 +24,7 @@ from starlette.responses import Response
 
 from ..errors import FacegraphError
 from ..people.edits import UPLOADS
-from .actions import _alone
+from .actions import _alone, save_uploads
 from .site import back, checked_form, site
 
 #: matches at least this confident start ticked "accept"; the others start "leave"
@@ -46,7 +46,8 @@ async def find_upload(request: Request) -> Response:
     person = _int(form.get("person"))
     min_confidence = _float(form.get("min_confidence"))
     with tempfile.TemporaryDirectory(prefix="facegraph-find-") as folder:
-        paths = await _save_files(form.get("files") or [], folder)
+        saved = await save_uploads(form.get("files") or [], Path(folder), numbered=True)
+        paths = [str(p) for p in saved]
         if not paths:
             return back(form, "choose a photo of the person to find", "/find")
         references = await run_in_threadpool(_reference_crops, paths)
@@ -120,20 +121,6 @@ def _render(request, result, error, person=None, references=None) -> Response:
         references=references or {},
         accept_from=ACCEPT_FROM,
     )
-
-
-async def _save_files(items, folder: str) -> list[str]:
-    paths = []
-    for index, item in enumerate(items):
-        name = re.sub(r"[^\w.\- ]", "_", os.path.basename(str(getattr(item, "filename", ""))))
-        if not name.strip(" ._"):
-            continue
-        path = os.path.join(folder, f"{index}-{name}")
-        with open(path, "wb") as out:
-            while piece := await item.read(1024 * 1024):
-                out.write(piece)
-        paths.append(path)
-    return paths
 
 
 def _reference_crops(paths: list[str]) -> dict[str, str]:
