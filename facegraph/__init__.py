@@ -66,6 +66,11 @@ _EXPORTS = {
     "accept_faces": "facegraph.people.edits",
     "import_known_people": "facegraph.find.import_known",
     "identify": "facegraph.find.identify",
+    # names in and out of the photos' XMP (digiKam, Lightroom...)
+    "apply_photo_names": "facegraph.people.photo_names",
+    "export_regions": "facegraph.people.region_export",
+    "evaluate_from_regions": "facegraph.people.evaluate",
+    "RegionWriteError": "facegraph.errors",
     # the graph and the network
     "sync": "facegraph.graph",
     "run_cypher": "facegraph.graph",

@@ -24,11 +24,17 @@ REGISTRY = "artefacts.jsonl"
 #: the folder of the library's encodings as one matrix, for `facegraph find`
 #: (`facegraph.find.matrix`); derived from the database, deleted when a person is forgotten
 ENCODING_CACHE = "find-cache"
+#: the kind of the photos' XMP files (sidecars, or photos) `facegraph export regions` wrote
+REGION_FILES = "xmp-regions"
 
 
-def record_written(library_root: Path, paths: Iterable[str | os.PathLike[str]]) -> None:
-    """Remember files just written from this library."""
-    lines = "".join(json.dumps({"path": str(Path(p).absolute())}) + "\n" for p in paths)
+def record_written(
+    library_root: Path, paths: Iterable[str | os.PathLike[str]], kind: str | None = None
+) -> None:
+    """Remember files just written from this library (`kind`: `REGION_FILES` for the photos'
+    metadata files, which are edited, never deleted, when a person is forgotten)."""
+    extra = {"kind": kind} if kind else {}
+    lines = "".join(json.dumps({"path": str(Path(p).absolute()), **extra}) + "\n" for p in paths)
     if not lines or not Path(library_root).is_dir():
         return
     registry = Path(library_root) / REGISTRY
@@ -39,18 +45,25 @@ def record_written(library_root: Path, paths: Iterable[str | os.PathLike[str]]) 
         log.warning("could not note %s in %s (%s)", lines.strip(), registry, exc.strerror)
 
 
-def written(library_root: Path) -> list[Path]:
-    """Every remembered file that still exists, oldest first, each once."""
+def _entries(library_root: Path) -> dict[str, str | None]:
+    """``{path: kind}`` of every remembered file, oldest first."""
     registry = Path(library_root) / REGISTRY
     if not registry.exists():
-        return []
-    seen: dict[str, None] = {}
+        return {}
+    seen: dict[str, str | None] = {}
     for line in registry.read_text("utf-8").splitlines():
         try:
-            seen.setdefault(json.loads(line)["path"], None)
-        except (ValueError, KeyError, TypeError):
+            entry = json.loads(line)
+            seen.setdefault(entry["path"], entry.get("kind"))
+        except (ValueError, KeyError, TypeError, AttributeError):
             continue  # a line torn by a crash
-    return [Path(p) for p in seen if Path(p).exists()]
+    return seen
+
+
+def written(library_root: Path, kind: str | None = None) -> list[Path]:
+    """Every remembered file of `kind` (None: pages, exports, crops) that still exists,
+    oldest first, each once."""
+    return [Path(p) for p, k in _entries(library_root).items() if k == kind and Path(p).exists()]
 
 
 @dataclass
@@ -71,10 +84,11 @@ def remove_written(library_root: Path) -> Cleanup:
             cleanup.elsewhere.append(path)
     registry = root / REGISTRY
     if registry.exists():
+        kept = [{"path": str(p)} for p in cleanup.elsewhere] + [
+            {"path": p, "kind": k} for p, k in _entries(root).items() if k is not None
+        ]
         with file_lock(registry.with_suffix(".lock"), exclusive=True):
-            registry.write_text(
-                "".join(json.dumps({"path": str(p)}) + "\n" for p in cleanup.elsewhere)
-            )
+            registry.write_text("".join(json.dumps(entry) + "\n" for entry in kept))
     return cleanup
 
 

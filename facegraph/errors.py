@@ -146,3 +146,7 @@ class FindError(FacegraphError):
 
 class KnownFolderError(FacegraphError):
     """A folder of known people that cannot be read."""
+
+
+class RegionWriteError(OutputError):
+    """Face regions could not be written into a photo's XMP (sidecar or embedded)."""

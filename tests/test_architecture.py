@@ -32,6 +32,8 @@ LAYERS = [
     ("facegraph.coappearance",),
     ("facegraph.people",),
     ("facegraph.ingestion",),
+    # face regions in XMP files: files in, records out
+    ("facegraph.xmp",),
     ("facegraph.faces",),
     # the library's two databases: DuckDB (the truth) and the graph projection every change
     # keeps in step, so the stages that change the library can sync it
@@ -155,6 +157,7 @@ SPEAKS_SQL = (
     "facegraph.people.store",
     "facegraph.people.edit_store",
     "facegraph.people.read_store",
+    "facegraph.people.region_store",
     "facegraph.find.store",
 )
 

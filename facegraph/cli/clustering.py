@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from .options import cluster_options, json_option, library_option, print_json, report, user_errors
+from .options import (
+    cluster_options,
+    json_option,
+    library_option,
+    print_json,
+    printable,
+    report,
+    user_errors,
+)
 
 
 @click.command("cluster")
@@ -26,6 +34,9 @@ def cluster(library, params, full, as_json) -> None:
     from ..people.runs import cluster_people
 
     result = cluster_people(library, params, full=full)
+    if not as_json:
+        for line in result.name_conflicts:
+            click.echo(f"name kept: {printable(line)}", err=True)
     report(as_json, result.as_dict(), result.summary())
 
 
@@ -33,24 +44,39 @@ def cluster(library, params, full, as_json) -> None:
 @library_option
 @click.option(
     "--truth",
-    required=True,
     type=click.Path(exists=True, dir_okay=False),
     help="CSV with columns path,identity (optional left,top,right,bottom).",
 )
+@click.option(
+    "--from-regions",
+    is_flag=True,
+    help="Take the identities from the names in the photos' XMP face regions (digiKam, "
+    "Lightroom...): how well clustering does on this archive.",
+)
 @json_option
 @user_errors
-def evaluate(library, truth, as_json) -> None:
+def evaluate(library, truth, from_regions, as_json) -> None:
     """Score the people against known identities (pairwise and BCubed P/R/F, NMI).
 
     Example:
 
         facegraph evaluate --truth ../shared/faces/MANIFEST.csv
+        facegraph evaluate --from-regions --library ~/faces
     """
     from ..people.evaluate import evaluate as run_evaluate
+    from ..people.evaluate import evaluate_from_regions
 
-    scores = run_evaluate(library, truth)
+    if bool(truth) == from_regions:
+        raise click.UsageError("give --truth CSV or --from-regions (one of them)")
+    scores = evaluate_from_regions(library) if from_regions else run_evaluate(library, truth)
     if as_json:
         print_json(scores)
         return
+    blind = scores.pop("blind", None)
     for key, value in scores.items():
         click.echo(f"{key:<20} {value:.3f}" if isinstance(value, float) else f"{key:<20} {value}")
+    if blind is not None:
+        click.echo("clustering alone, no name known (blind):")
+        for key, value in blind.items():
+            shown = f"{value:.3f}" if isinstance(value, float) else value
+            click.echo(f"  {key:<18} {shown}")

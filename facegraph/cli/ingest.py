@@ -13,6 +13,7 @@ from .options import (
     out_dir_option,
     print_json,
     print_photo_error,
+    print_photo_names,
     printable,
     progress_option,
     report,
@@ -73,6 +74,7 @@ def ingest(
         facegraph ingest ~/Pictures/2024 ~/Pictures/2025 --library ~/faces
     """
     from ..ingestion.run import ingest as run_ingest
+    from ..people.photo_names import apply_photo_names
 
     result = run_ingest(
         paths,
@@ -87,8 +89,9 @@ def ingest(
         on_error=None if as_json else print_photo_error,
         scheduler=scheduler,
     )
+    names = apply_photo_names(library) if settings.regions else None
     if as_json:
-        print_json(result.as_dict())
+        print_json({**result.as_dict(), "names_from_photos": names and names.as_dict()})
     else:
         for warning in result.warnings:
             click.echo(f"warning: {warning}", err=True)
@@ -101,6 +104,8 @@ def ingest(
             click.echo(f"{result.faces_kept} faces found again kept their person and edits")
         if settings.attributes:
             click.echo(f"{result.faces_with_attributes} faces given an age and gender")
+        if names and (names.faces_named or names.conflicts):
+            print_photo_names(names)
         click.echo(
             f"{result.scanned} found: {result.new} new, {result.changed} changed, "
             f"{result.unchanged} unchanged, {result.moved} moved, {result.vanished} vanished"
@@ -184,6 +189,13 @@ def stats(library, show_errors, as_json) -> None:
         f"{data['missing']} missing)"
     )
     click.echo(f"faces:    {data['faces']}")
+    regions = data["regions"]
+    if regions["regions"]:
+        click.echo(
+            f"regions:  {regions['regions']} in the photos' XMP, naming"
+            f" {regions['named_faces']} faces"
+            f" ({regions['faces_from_regions']} made from their region)"
+        )
     for item in data.get("error_list", []):
         click.echo(f"error: {printable(item['path'])}: {item['error']}")
 

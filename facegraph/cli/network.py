@@ -23,6 +23,7 @@ from .options import (
     report,
     user_errors,
 )
+from .regions import export_regions_command, region_export_options
 
 
 @click.command("run")
@@ -230,15 +231,17 @@ def query_command(name, show_list, params, library, engine, output) -> None:
 
 @click.command("export")
 @click.argument(
-    "fmt", metavar="FORMAT", type=click.Choice(["html", "gexf", "graphml", "csv", "json"])
+    "fmt",
+    metavar="FORMAT",
+    type=click.Choice(["html", "gexf", "graphml", "csv", "json", "regions"]),
 )
 @click.option(
     "-o",
     "--out",
-    required=True,
     type=click.Path(dir_okay=False),
-    help="File to write (csv: FILE.nodes.csv and FILE.edges.csv).",
+    help="File to write (csv: FILE.nodes.csv and FILE.edges.csv); not for regions.",
 )
+@region_export_options
 @library_option
 @network_filter_options
 @click.option(
@@ -258,17 +261,27 @@ def query_command(name, show_list, params, library, engine, output) -> None:
 @engine_option
 @json_option
 @user_errors
-def export_command(fmt, out, library, filters, communities, colour, engine, as_json) -> None:
-    """Write the co-appearance network, or part of it, for a browser, Gephi or networkx.
+def export_command(
+    fmt, out, regions, library, filters, communities, colour, engine, as_json
+) -> None:
+    """Write the co-appearance network, or part of it, for a browser, Gephi or networkx;
+    or (regions) the people's faces into the photos' XMP, for digiKam, Lightroom and others.
 
     The HTML page opens on the people with ties; it finds people, filters ties by weight and
     date, and shows the photos behind a tie. With --since/--until, photos without a date are
-    left out (the command says how many).
+    left out (the command says how many). `export regions` writes MWG and Microsoft face
+    regions into sidecars (photo.jpg.xmp) beside the photos, keeping every other tag.
 
     Example:
 
         facegraph export html -o family.html --person 3 --hops 2 --min-weight 2
+        facegraph export regions --named-only --dry-run
     """
+    if fmt == "regions":
+        export_regions_command(library, regions, as_json)
+        return
+    if not out:
+        raise click.UsageError(f"export {fmt} needs -o/--out FILE")
     from ..coappearance.build import undated_photos
     from ..coappearance.export import export_network
 

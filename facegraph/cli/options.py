@@ -175,6 +175,17 @@ def print_photo_error(path: str, reason: str) -> None:
     tqdm.write(f"error: {printable(path)}: {printable(reason)}", file=sys.stderr)
 
 
+def print_photo_names(names: Any) -> None:
+    """What the names in the photos' metadata did (`people.photo_names.PhotoNames`)."""
+    for line in names.conflicts:
+        click.echo(f"name kept: {printable(line)}", err=True)
+    new = f", {len(names.new_people)} new people" if names.new_people else ""
+    click.echo(
+        f"{names.faces_named} faces named by their photos' metadata{new};"
+        f" {len(names.conflicts)} disagreements (facegraph's names kept)"
+    )
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -265,6 +276,12 @@ def detection_options(command: Callable[..., Any]) -> Callable[..., Any]:
             bool,
             "Also estimate age and gender of new faces (pip install 'facegraph[attributes]').",
         ),
+        (
+            "regions",
+            bool,
+            "Read the names and face regions of the photos' XMP (digiKam, Lightroom, Picasa; "
+            "embedded or in sidecars); named faces become those people.",
+        ),
     )
 
     @functools.wraps(command)
@@ -274,10 +291,11 @@ def detection_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
     options = [
         click.option(
-            "--" + name.replace("_", "-"),
+            f"--{name}/--no-{name}" if default[name] else "--" + name.replace("_", "-"),
             name,
             is_flag=True,
             default=default[name],
+            show_default=bool(default[name]),
             help=text,
         )
         if kind is bool

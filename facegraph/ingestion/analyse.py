@@ -16,8 +16,10 @@ from ..faces import attributes as face_attributes
 from ..faces import detect as face_ops
 from ..faces import quality, retinaface
 from ..faces.encode import face_encoder, onnx_threads
+from ..xmp.files import read_photo_regions, sidecar_stamp
 from .decode import crop_jpeg, decode_photo, read_bytes, resize_long_side
 from .records import FaceRecord, PhotoResult
+from .regions import place_regions
 from .scan import content_hash, file_stamp
 from .settings import DetectionSettings
 
@@ -110,6 +112,10 @@ def _locate_in_photo(path: str, settings: DetectionSettings) -> _Located | Photo
     )
     try:
         boxes, shapes = locate_faces(decoded.pixels, settings, info.width)
+        if settings.regions:
+            made = _read_regions(result, data, decoded.pixels, boxes)
+            boxes += made
+            shapes += [face_ops.face_landmarks(decoded.pixels, box) for box in made]
         chips = face_ops.face_chips(decoded.pixels, shapes)
     except Exception as exc:  # a dlib failure on one photo must not stop the run
         result.error = f"face detection failed: {_first_line(exc)}"
@@ -138,6 +144,18 @@ def _locate_in_photo(path: str, settings: DetectionSettings) -> _Located | Photo
     if settings.attributes:
         _cut_attribute_chips(located, decoded.pixels, boxes, shapes)
     return located
+
+
+def _read_regions(result: PhotoResult, data: bytes, pixels: np.ndarray, boxes) -> list:
+    """The photo's named regions into `result`; the boxes of the faces to make from them."""
+    assert result.width is not None and result.height is not None
+    read = read_photo_regions(result.path, data, result.orientation, (result.width, result.height))
+    result.sidecars = sidecar_stamp(result.path)
+    result.region_source = read.source
+    result.notes += read.notes
+    height, width = pixels.shape[:2]
+    result.regions, made = place_regions(read.regions, boxes, width, height)
+    return made
 
 
 def _cut_attribute_chips(located: _Located, pixels: np.ndarray, boxes, shapes) -> None:

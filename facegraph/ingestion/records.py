@@ -10,6 +10,7 @@ from datetime import datetime
 import numpy as np
 
 from ..faces.attributes import FaceAttributes
+from ..xmp.regions import Region
 
 
 @dataclass
@@ -31,6 +32,16 @@ class FaceRecord:
 
 
 @dataclass
+class RegionRecord:
+    """A region of a photo's metadata, and the face it marks (an index into its faces)."""
+
+    region: Region
+    face: int | None = None
+    #: the face was computed from the region (no detected face matched it)
+    made_face: bool = False
+
+
+@dataclass
 class PhotoResult:
     path: str
     size_bytes: int
@@ -47,6 +58,12 @@ class PhotoResult:
     faces: list[FaceRecord] = field(default_factory=list)
     #: what reading the photo warned of (damaged EXIF...), one line each
     notes: list[str] = field(default_factory=list)
+    #: the regions of its XMP (`facegraph.xmp`), each with the face it marks
+    regions: list[RegionRecord] = field(default_factory=list)
+    #: where they were read: "embedded", a sidecar's name, or None
+    region_source: str | None = None
+    #: its sidecars' names, sizes and times (`xmp.files.sidecar_stamp`)
+    sidecars: str | None = None
 
 
 def stored_path(path: str) -> tuple[str, bytes | None]:
@@ -77,6 +94,8 @@ class KnownImage:
     missing: bool
     #: the detection settings it was analysed with (`DetectionSettings.describe`)
     detection: str | None = None
+    #: its XMP sidecars when it was analysed (`xmp.files.sidecar_stamp`)
+    sidecars: str | None = None
 
 
 @dataclass(frozen=True)

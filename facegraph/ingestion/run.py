@@ -172,7 +172,9 @@ def ingest(
             report = IngestReport(library=str(lib.path))
             detection = settings.describe()
             redo = detection if redetect else None
-            plan, known = _plan(lib, roots, report, retry_errors, verify, force, redo)
+            plan, known = _plan(
+                lib, roots, report, retry_errors, verify, force, redo, settings.regions
+            )
         pending: list[PhotoResult] = []
         last_commit = time.monotonic()
 
@@ -258,12 +260,15 @@ def _plan(
     verify: bool,
     force: bool,
     redetect: str | None,
+    sidecars: bool = True,
 ) -> tuple[ScanPlan, dict[str, KnownImage]]:
     """Scan the folders, compare with the library and record moves and vanished photos."""
     con = lib.connection
     scanned = walk_photos(roots, skip=[lib.path], warnings=report.warnings)
     known = store.known_images(con)
-    plan = plan_ingest(scanned, known, roots, hash_file, retry_errors, verify, force, redetect)
+    plan = plan_ingest(
+        scanned, known, roots, hash_file, retry_errors, verify, force, redetect, sidecars
+    )
     report.scanned, report.new, report.changed = len(scanned), plan.new, plan.changed
     report.unchanged, report.moved, report.vanished = (
         plan.unchanged,

@@ -10,23 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..xmp.regions import overlap
+
 #: a new box overlapping a stored one by this much (intersection over union) is the same face
 SAME_FACE_IOU = 0.5
 #: a new box overlapping a forgotten face by this much is that face, and stays forgotten
 FORGOTTEN_IOU = 0.3
 
 Box = tuple[int, int, int, int]
-
-
-def overlap(a: Box, b: Box) -> float:
-    """Intersection over union of two ``(left, top, right, bottom)`` boxes."""
-    width = min(a[2], b[2]) - max(a[0], b[0])
-    height = min(a[3], b[3]) - max(a[1], b[1])
-    if width <= 0 or height <= 0:
-        return 0.0
-    inter = width * height
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def match_faces(

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from ..xmp.files import sidecar_stamp
 from .decode import is_photo_path
 from .records import KnownImage
 
@@ -42,6 +43,8 @@ class ScannedFile:
     path: str
     size_bytes: int
     mtime_ns: int
+    #: its XMP sidecars' names, sizes and times (`xmp.files.sidecar_stamp`)
+    sidecars: str | None = None
 
 
 @dataclass
@@ -79,10 +82,10 @@ def walk_photos(
         if warnings is not None:
             warnings.append(f"{error.filename}: cannot read folder ({error.strerror})")
 
-    def add(path: str) -> None:
+    def add(path: str, names: set[str] | None = None) -> None:
         stamp = file_stamp(path)
         if stamp is not None:
-            found[path] = ScannedFile(path, *stamp)
+            found[path] = ScannedFile(path, *stamp, sidecar_stamp(path, names))
 
     for root in roots:
         root = os.path.abspath(root)
@@ -96,9 +99,10 @@ def walk_photos(
                 if not d.startswith(".")
                 and os.path.realpath(os.path.join(folder, d)) not in skip_real
             ]
+            names = set(files)
             for name in files:
                 if is_photo_path(name):
-                    add(os.path.join(folder, name))
+                    add(os.path.join(folder, name), names)
     return [found[path] for path in sorted(found)]
 
 
@@ -111,13 +115,15 @@ def plan_ingest(
     verify: bool = False,
     force: bool = False,
     redetect: str | None = None,
+    sidecars: bool = True,
 ) -> ScanPlan:
     """Compare a scan with the library: skip unchanged files, spot moves by content hash.
 
     `verify` hashes the files whose size and time did not change too, so a photo replaced by
     another with the same size and time is found; `force` analyses every known file again;
     `redetect` (the current `DetectionSettings.describe`) analyses again the known files that
-    were analysed with other settings (another detector or model version)."""
+    were analysed with other settings (another detector or model version). With `sidecars`, a
+    photo whose XMP sidecars were added, edited or removed is analysed again."""
     roots = [os.path.abspath(r) for r in roots]
     plan = ScanPlan()
     seen = {f.path for f in scanned}
@@ -131,6 +137,8 @@ def plan_ingest(
         if same_stamp and verify and not force and row.content_hash:
             same_stamp = _safe_hash(hash_file, file.path) == row.content_hash
         stale = redetect is not None and row.status != "error" and row.detection != redetect
+        if sidecars and row.status != "error" and row.sidecars != file.sidecars:
+            stale = True  # names or regions edited in another tool
         if same_stamp and not force and not stale and not (retry_errors and row.status == "error"):
             plan.unchanged += 1
             if row.missing:
@@ -138,6 +146,7 @@ def plan_ingest(
             continue
         if (
             not same_stamp
+            and not stale
             and row.content_hash
             and row.size_bytes == file.size_bytes
             and _safe_hash(hash_file, file.path) == row.content_hash

@@ -44,6 +44,9 @@ class DetectionSettings:
     #: also estimate age and gender (needs the ``attributes`` extra); not part of `describe`:
     #: it does not change which faces are found
     attributes: bool = False
+    #: read the names and face regions in the photos' XMP (`facegraph.xmp`); not part of
+    #: `describe` either
+    regions: bool = True
 
     def __post_init__(self) -> None:
         check_number("upsample", self.upsample, 0, 3)

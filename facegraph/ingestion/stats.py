@@ -9,7 +9,8 @@ from . import store
 
 
 def stats(library: str | os.PathLike[str] | None = None) -> dict:
-    """``{"images", "faces", "errors", "by_status", "missing", "library"}`` for a library."""
+    """``{"images", "faces", "regions", "errors", "by_status", "missing", "library"}`` for a
+    library."""
     with Library.open(library) as lib:
         result = store.library_stats(lib.connection)
         result["library"] = str(lib.path)

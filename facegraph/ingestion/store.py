@@ -16,7 +16,7 @@ def known_images(con: duckdb.DuckDBPyConnection) -> dict[str, KnownImage]:
     """Every stored photo, by the path to open it at."""
     rows = con.execute(
         "SELECT image_id, path, size_bytes, mtime_ns, status, content_hash,"
-        " missing_since IS NOT NULL, detection, path_bytes FROM images"
+        " missing_since IS NOT NULL, detection, sidecars, path_bytes FROM images"
     ).fetchall()
     known = {}
     for *fields, raw in rows:
@@ -129,13 +129,19 @@ def write_attributes(con: duckdb.DuckDBPyConnection, results: Sequence, model: s
 
 
 def library_stats(con: duckdb.DuckDBPyConnection) -> dict:
-    """Counts of images (by status, missing) and faces."""
+    """Counts of images (by status, missing), faces, and the regions of the photos' XMP."""
     by_status = dict(con.execute("SELECT status, count(*) FROM images GROUP BY status").fetchall())
     images, missing = con.execute("SELECT count(*), count(missing_since) FROM images").fetchall()[0]
     faces = con.execute("SELECT count(*) FROM faces").fetchall()[0][0]
+    regions, named, made = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE name IS NOT NULL AND face_id IS NOT NULL),"
+        " count(*) FILTER (WHERE made_face) FROM photo_regions"
+    ).fetchall()[0]
     return {
         "images": images,
         "faces": faces,
+        #: from the photos' XMP: regions read, faces they name, faces made from a region
+        "regions": {"regions": regions, "named_faces": named, "faces_from_regions": made},
         "errors": by_status.get("error", 0),
         "by_status": {status: by_status.get(status, 0) for status in ("ok", "no_faces", "error")},
         "missing": missing,

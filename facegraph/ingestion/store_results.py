@@ -29,6 +29,7 @@ _IMAGE_COLUMNS = {
     "error": pa.string(),
     "face_count": pa.int32(),
     "detection": pa.string(),
+    "sidecars": pa.string(),
 }
 
 _UPSERT_IMAGES = f"""
@@ -41,7 +42,8 @@ ON CONFLICT (path) DO UPDATE SET
     orientation = excluded.orientation, taken_at = excluded.taken_at,
     camera_make = excluded.camera_make, camera_model = excluded.camera_model,
     status = excluded.status, error = excluded.error, face_count = excluded.face_count,
-    detection = excluded.detection, ingested_at = now(), missing_since = NULL
+    detection = excluded.detection, sidecars = excluded.sidecars, ingested_at = now(),
+    missing_since = NULL
 RETURNING path, image_id
 """
 
@@ -54,7 +56,7 @@ def _upsert_images(
         (
             *stored_path(r.path), r.content_hash, r.size_bytes, r.mtime_ns, r.width, r.height,
             r.orientation, r.taken_at, r.camera_make, r.camera_model, r.status, r.error,
-            len(r.faces), detection,
+            len(r.faces), detection, r.sidecars,
         )
         for r in results
     ]  # fmt: skip
@@ -151,7 +153,53 @@ def write_results(
                             [(index, face_id) for face_id, index in renumber])  # fmt: skip
         if encodings:
             _write_faces(con, rows, landmarks, detector_landmarks, encodings, attributes_model)
+        stored_ids = zip(placed, rows["face_id"], strict=True)
+        _write_regions(con, image_ids, results, {id(f): i for (_, _, f), i in stored_ids})
     return sum(carried)
+
+
+def _write_regions(
+    con: duckdb.DuckDBPyConnection,
+    image_ids: Sequence[int],
+    results: Sequence[PhotoResult],
+    face_ids: dict[int, int],
+) -> None:
+    """The photos' metadata regions in place of those stored, each with its face's id. A name
+    the file gave before and still gives stays applied (a person moved in facegraph since keeps
+    that move); a new or changed name is applied when faces are next clustered."""
+    before: dict[tuple[int, int], tuple[str | None, bool]] = {
+        (image_id, face_id): (name, applied)
+        for image_id, face_id, name, applied in con.execute(
+            "SELECT image_id, face_id, name, applied FROM photo_regions"
+            " WHERE face_id IS NOT NULL AND image_id IN (SELECT unnest(?))",
+            [list(image_ids)],
+        ).fetchall()
+    }
+    con.execute("DELETE FROM photo_regions WHERE image_id IN (SELECT unnest(?))", [list(image_ids)])
+    rows = []
+    for image_id, result in zip(image_ids, results, strict=True):
+        for index, record in enumerate(result.regions):
+            region = record.region
+            face_id = None
+            if record.face is not None and record.face < len(result.faces):
+                face_id = face_ids.get(id(result.faces[record.face]))
+            # a face that stays forgotten keeps no name
+            name = None if record.face is not None and face_id is None else region.name
+            old_name, was_applied = before.get((image_id, face_id), (None, False))
+            same = was_applied and (old_name or "").casefold() == (name or "").casefold()
+            previous = old_name if was_applied and not same else None
+            box = region.box or (None, None, None, None)
+            rows.append(
+                (image_id, index, region.standard, region.kind, name, *box,
+                 result.region_source or "embedded", face_id, record.made_face, same, previous)
+            )  # fmt: skip
+    if rows:
+        con.executemany(
+            "INSERT INTO photo_regions (image_id, region_index, standard, region_type, name,"
+            " box_left, box_top, box_right, box_bottom, source, face_id, made_face, applied,"
+            " previous_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
 
 
 _FACE_COLUMNS = (

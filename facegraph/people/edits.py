@@ -14,14 +14,15 @@ from ..artefacts import remove_encoding_cache, remove_written
 from ..errors import FaceNotFoundError, NothingToUndoError, PeopleError
 from ..ingestion.store import photo_files, set_missing
 from ..library import Library, rewrite_database, transaction
-from . import edit_store
+from . import edit_store, region_store
 from . import store as ps
+from .region_export import remove_name_from_files
 from .store import person_named
 
 LibraryPath = str | os.PathLike[str] | None
 
 
-def _edit(library, action: str, detail: dict, face_ids, person_ids, change) -> dict:
+def logged_edit(library, action: str, detail: dict, face_ids, person_ids, change) -> dict:
     """Run `change(con)` in one transaction, logged with what it replaced (for undo)."""
     with Library.open(library, write=True) as lib:
         con = lib.connection
@@ -67,7 +68,7 @@ def name_person(library, person_id: int, name: str | None) -> None:
         ps.require_person(con, person_id)
         ps.set_name(con, person_id, name)
 
-    _edit(
+    logged_edit(
         library,
         "name",
         {"person_id": person_id, "name": name},
@@ -84,7 +85,7 @@ def hide_person(library, person_id: int, hidden: bool = True) -> None:
         ps.require_person(con, person_id)
         ps.set_hidden(con, person_id, hidden)
 
-    _edit(
+    logged_edit(
         library,
         "hide" if hidden else "unhide",
         {"person_id": person_id},
@@ -108,7 +109,7 @@ def merge_people(library, sources: list[int], into: int) -> int:
         ps.delete_people(con, sources)
         return {"moved": len(moved)}
 
-    result = _edit(
+    result = logged_edit(
         library,
         "merge",
         {"sources": sources, "into": into},
@@ -143,7 +144,7 @@ def move_faces(library, face_ids: list[int], to_person: int | None = None) -> in
     def people_involved(con):
         return _people_of_faces(face_ids)(con) + ([to_person] if to_person is not None else [])
 
-    result = _edit(
+    result = logged_edit(
         library,
         "move",
         {"faces": face_ids, "to": to_person},
@@ -210,7 +211,7 @@ def accept_faces(
         current = _people_of_faces([*face_ids, *reject])(con)
         return current + ([named] if named is not None else [])
 
-    return _edit(
+    return logged_edit(
         library,
         action,
         detail,
@@ -230,7 +231,7 @@ def reject_faces(library, face_ids: list[int]) -> None:
         ps.assign_faces(con, [f for f, _ in pairs], [None] * len(pairs), None)
         ps.delete_unused_people(con)
 
-    _edit(
+    logged_edit(
         library,
         "not-this-person",
         {"faces": face_ids},
@@ -249,7 +250,7 @@ def reject_suggestion(library, face_id: int, person_id: int) -> None:
         ps.require_person(con, person_id)
         ps.add_rejections(con, [(face_id, person_id)])
 
-    _edit(
+    logged_edit(
         library,
         "not-this-person",
         {"faces": [face_id], "person": person_id},
@@ -267,7 +268,7 @@ def mark_not_a_face(library, face_ids: list[int]) -> None:
         ps.mark_not_a_face(con, face_ids)
         ps.delete_unused_people(con)
 
-    _edit(
+    logged_edit(
         library,
         "not-a-face",
         {"faces": face_ids},
@@ -289,7 +290,7 @@ def keep_apart(library, person_a: int, person_b: int) -> None:
         edit_store.keep_apart(con, person_a, person_b)
 
     people = [person_a, person_b]
-    _edit(library, "apart", {"people": people}, _no_faces, lambda con: people, change)
+    logged_edit(library, "apart", {"people": people}, _no_faces, lambda con: people, change)
 
 
 def undo(library, count: int = 1) -> list[str]:
@@ -319,6 +320,10 @@ class ForgetReport:
     uploads_removed: list[str] = field(default_factory=list)
     #: such photos that could not be deleted, with why
     uploads_kept: list[str] = field(default_factory=list)
+    #: XMP files `export regions` wrote that named the person: their name taken out; and
+    #: those that could not be changed, with why
+    region_files_changed: list[str] = field(default_factory=list)
+    region_files_failed: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -341,6 +346,8 @@ def forget_person(library, person_id: int) -> ForgetReport:
             face_ids = ps.faces_of(con, [person_id])
             photos = photo_files(con, ps.photos_of_faces(con, face_ids))
             uploads = {i: p for i, p in photos.items() if _is_inside(p, lib.path / UPLOADS)}
+            name = region_store.person_name(con, person_id)
+            region_store.forget_name(con, name, face_ids)
             ps.erase_faces(con, face_ids)
             ps.delete_people(con, [person_id])
             edit_store.forget_in_edit_log(con, person_id)
@@ -355,12 +362,15 @@ def forget_person(library, person_id: int) -> ForgetReport:
     rewrite_database(path)
     remove_encoding_cache(path.parent)
     cleanup = remove_written(path.parent)
+    changed, failed = remove_name_from_files(path.parent, name) if name else ([], [])
     return ForgetReport(
         len(face_ids),
         [str(p) for p in cleanup.removed],
         [str(p) for p in cleanup.elsewhere],
         list(removed.values()),
         kept,
+        changed,
+        failed,
     )
 
 

@@ -10,8 +10,11 @@ import numpy as np
 
 from ..errors import EvaluationError
 from ..library import Library
+from . import region_store
 from . import store as ps
+from .clustering import cluster_faces
 from .metrics import evaluate_labels
+from .params import ClusterParams
 
 
 def read_truth(truth_csv: str | os.PathLike[str]) -> list[tuple[str, str, tuple | None]]:
@@ -79,9 +82,48 @@ def evaluate(library: str | os.PathLike[str] | None, truth_csv: str | os.PathLik
     with Library.open(library) as lib:
         con = lib.connection
         face_ids, identities, missing = labelled_faces(con, truth)
-        people = ps.people_of_faces(con, face_ids)
-    predicted = np.array([people[f] for f in face_ids], dtype=np.int64)
-    scores = evaluate_labels(np.array(identities), predicted)
+        scores = _scores(con, face_ids, identities)
     scores["truth_rows"] = len(truth)
     scores["rows_without_face"] = missing
+    return scores
+
+
+def _scores(con, face_ids: list[int], identities: list[str]) -> dict:
+    people = ps.people_of_faces(con, face_ids)
+    predicted = np.array([people[f] for f in face_ids], dtype=np.int64)
+    return evaluate_labels(np.array(identities), predicted)
+
+
+def evaluate_from_regions(
+    library: str | os.PathLike[str] | None, params: ClusterParams | None = None
+) -> dict:
+    """`evaluate` with the names of the photos' XMP face regions as the identities: how well
+    the library's people match the naming work already in an archive's files.
+
+    Named faces are fixed labels for clustering, so the library's own people match them by
+    construction wherever the names were applied. ``blind`` scores what clustering alone
+    does on this archive: every face clustered again in memory (`params`, the defaults if
+    None) with no name known, compared with the names. The library is not changed."""
+    with Library.open(library) as lib:
+        con = lib.connection
+        named = region_store.named_faces(con)
+        if not named:
+            raise EvaluationError("no face in this library is named in its photo's metadata")
+        face_ids = [face_id for face_id, _ in named]
+        identities = [name.strip().casefold() for _, name in named]
+        scores = _scores(con, face_ids, identities)
+        faces = ps.clusterable_faces(con)
+    labels = np.full(len(faces), -1, dtype=np.int64)
+    labels[faces.good] = cluster_faces(
+        faces.encodings[faces.good], faces.image_ids[faces.good], params
+    )
+    label_of = dict(zip(faces.face_ids.tolist(), labels.tolist(), strict=True))
+    known = [i for i, face_id in enumerate(face_ids) if face_id in label_of]
+    blind = evaluate_labels(
+        np.array([identities[i] for i in known]),
+        np.array([label_of[face_ids[i]] for i in known], dtype=np.int64),
+    )
+    scores["truth_rows"] = len(named)
+    scores["rows_without_face"] = 0
+    scores["blind"] = blind
     return scores

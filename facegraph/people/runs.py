@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from .attach import attach_faces, keep_people_apart
 from .clustering import cluster_faces
 from .incremental import place_new_faces
 from .params import ClusterParams
+from .photo_names import apply_photo_names
 
 
 @dataclass
@@ -40,6 +41,10 @@ class ClusterReport:
     #: of those, faces too small, blurred or turned to start a person (`faces.quality`)
     unassigned_low_quality: int = 0
     people: int = 0
+    #: faces given the people their photos' metadata names (`photo_names`), and where a file
+    #: and facegraph disagree (facegraph's choice kept), one line each
+    named_from_photos: int = 0
+    name_conflicts: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -49,7 +54,15 @@ class ClusterReport:
             f"joined existing people, {self.assigned_to_new} formed {self.new_people} new "
             f"people, {self.unassigned} left unassigned ({self.unassigned_low_quality} of the"
             f" library's unassigned faces too small, blurred or turned); {self.people} people in"
-            f" all ({self.seconds:.1f} s)"
+            f" all{self._named()} ({self.seconds:.1f} s)"
+        )
+
+    def _named(self) -> str:
+        if not (self.named_from_photos or self.name_conflicts):
+            return ""
+        return (
+            f"; {self.named_from_photos} faces named by their photos' metadata"
+            f" ({len(self.name_conflicts)} disagreements, facegraph's names kept)"
         )
 
     def as_dict(self) -> dict:
@@ -71,6 +84,7 @@ def cluster_people(
     """
     params = params or ClusterParams()
     started = time.monotonic()
+    names = apply_photo_names(library)
     with Library.open(library, write=True) as lib:
         con = lib.connection
         measure_missing_quality(con)
@@ -86,6 +100,7 @@ def cluster_people(
             ps.delete_unused_people(con)
             edit_store.log_edit(con, "cluster", {"mode": mode, **asdict(params)}, None)
         report.faces = len(faces)
+        report.named_from_photos, report.name_conflicts = names.faces_named, names.conflicts
         report.unassigned_low_quality = ps.count_unassigned_low_quality(con)
         report.people = ps.count_people(con)
         graph.refresh_existing(lib)
