@@ -102,15 +102,22 @@ class RetinaFaceDetector:
 
         self.session = onnx_session(load_model(), threads)
 
-    def detect(self, image: np.ndarray) -> list[Found]:
-        """Faces in an RGB (or grey) uint8 image, best first."""
+    def detect(
+        self,
+        image: np.ndarray,
+        threshold: float = SCORE_THRESHOLD,
+        recheck: float = RECHECK_THRESHOLD,
+    ) -> list[Found]:
+        """Faces in an RGB (or grey) uint8 image, best first. `threshold` and `recheck` are
+        the scores a face needs at the first look and the second; lower them only where a
+        person says there is a face (a named region)."""
         image = _rgb(image)
         height, width = image.shape[:2]
-        boxes, scores, points = self._look(image[None])[0]
+        boxes, scores, points = self._look(image[None], threshold)[0]
         if max(height, width) >= COARSE_FROM:
             small = _resize(image, round(width / 3), round(height / 3))
             factor = np.array([width / small.shape[1], height / small.shape[0]], np.float32)
-            more_boxes, more_scores, more_points = self._look(small[None])[0]
+            more_boxes, more_scores, more_points = self._look(small[None], threshold)[0]
             boxes = np.concatenate([boxes, more_boxes * np.tile(factor, 2)])
             scores = np.concatenate([scores, more_scores])
             points = np.concatenate([points, more_points * factor])
@@ -129,7 +136,7 @@ class RetinaFaceDetector:
                 landmarks.astype(np.float32),
             )
             for box, score, landmarks, again in zip(boxes, scores, points, second, strict=True)
-            if again >= RECHECK_THRESHOLD
+            if again >= recheck
         ]
         return sorted(found, key=lambda face: -face.score)
 

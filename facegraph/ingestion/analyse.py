@@ -19,7 +19,7 @@ from ..faces.encode import face_encoder, onnx_threads
 from ..xmp.files import read_photo_regions, sidecar_stamp
 from .decode import crop_jpeg, decode_photo, read_bytes, resize_long_side
 from .records import FaceRecord, PhotoResult
-from .regions import place_regions
+from .regions import face_in_region, place_regions
 from .scan import content_hash, file_stamp
 from .settings import DetectionSettings
 
@@ -114,6 +114,8 @@ def _locate_in_photo(path: str, settings: DetectionSettings) -> _Located | Photo
         boxes, shapes = locate_faces(decoded.pixels, settings, info.width)
         if settings.regions:
             made = _read_regions(result, data, decoded.pixels, boxes)
+            if face_ops.resolve_detector(settings.detector) == "retinaface":
+                made = [face_in_region(decoded.pixels, box) for box in made]
             boxes += made
             shapes += [face_ops.face_landmarks(decoded.pixels, box) for box in made]
         chips = face_ops.face_chips(decoded.pixels, shapes)

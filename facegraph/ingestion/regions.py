@@ -9,13 +9,24 @@ landmarks and the encoding are computed inside the region's box, so a face the d
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..faces.detect import DetectedFace
+from ..faces.encode import onnx_threads
+from ..faces.retinaface import retinaface_detector
 from ..xmp.regions import Region, overlap
+from .decode import resize_long_side
 from .records import RegionRecord
 from .same_faces import match_faces
 
 #: a region and a detected face overlapping this much are the same face
 REGION_IOU = 0.3
+#: a named region's face is looked for in the region grown by this share on each side, at
+#: this long side in pixels, with these scores (a person said a face is there)
+REGION_MARGIN = 0.5
+REGION_SEARCH_SIDE = 320
+REGION_SCORE = 0.2
+REGION_RECHECK = 0.3
 
 
 def _normalised(face: DetectedFace, width: int, height: int):
@@ -67,3 +78,35 @@ def place_regions(
                 record.face, record.made_face = len(faces) + len(made), True
                 made.append(DetectedFace(left, top, right, bottom))
     return records, made
+
+
+def face_in_region(pixels: np.ndarray, region: DetectedFace) -> DetectedFace:
+    """The face inside a named region that the search of the whole photo missed: RetinaFace
+    looks again in the region alone, enlarged, with low scores, and its box is used when it
+    finds a face there (dlib's landmarks then sit as on any detected face); else the region's
+    own box."""
+    height, width = pixels.shape[:2]
+    grow_x, grow_y = region.width * REGION_MARGIN, region.height * REGION_MARGIN
+    left, top = max(0, round(region.left - grow_x)), max(0, round(region.top - grow_y))
+    right = min(width, round(region.right + grow_x))
+    bottom = min(height, round(region.bottom + grow_y))
+    crop = pixels[top:bottom, left:right]
+    if min(crop.shape[:2]) < 8:
+        return region
+    search = resize_long_side(crop, REGION_SEARCH_SIDE)
+    scale = crop.shape[1] / search.shape[1]
+    found = retinaface_detector(onnx_threads()).detect(search, REGION_SCORE, REGION_RECHECK)
+    wanted = (region.left, region.top, region.right, region.bottom)
+    best, best_overlap = None, REGION_IOU
+    for face in found:
+        box = tuple(
+            v * scale + offset for v, offset in zip(face.dlib_box, (left, top) * 2, strict=True)
+        )
+        score = overlap(box, wanted)
+        if score >= best_overlap:
+            best, best_overlap = (box, face), score
+    if best is None:
+        return region
+    (x0, y0, x1, y1), face = best
+    points = face.landmarks * np.float32(scale) + np.array([left, top], np.float32)
+    return DetectedFace(round(x0), round(y0), round(x1), round(y1), face.score, points)
