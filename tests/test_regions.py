@@ -487,8 +487,15 @@ def test_regions_embedded_in_a_photo_are_written_without_touching_its_pixels(tmp
     for n, (person,) in enumerate(query(library, "SELECT person_id FROM people")):
         name_person(library, person, f"Embedded {n}")
     before = np.asarray(Image.open(pair))
-    dry = export_regions(library, embed=True, dry_run=True)
-    assert dry.files == [str(pair)] and "RegionInfo" not in run_exiftool("-XMP:all", str(pair))
+    cli = ["export", "regions", "--embed", "--dry-run", "--library", str(library), "--json"]
+    dry = CliRunner().invoke(main, cli)
+    assert dry.exit_code == 0, dry.output
+    assert json.loads(dry.output)["files"] == [str(pair)]
+    assert "RegionInfo" not in run_exiftool("-XMP:all", str(pair))
+    refused = CliRunner().invoke(
+        main, ["export", "regions", "-o", "x.html", "--library", str(library)]
+    )
+    assert refused.exit_code == 2 and "drop -o/--out" in refused.output
     assert export_regions(library, embed=True).failed == []
     assert np.array_equal(np.asarray(Image.open(pair)), before)
     read = json.loads(run_exiftool("-j", "-struct", "-XMP:all", str(pair)))[0]

@@ -278,10 +278,14 @@ def export_command(
         facegraph export regions --named-only --dry-run
     """
     if fmt == "regions":
+        if out:
+            raise click.UsageError("export regions writes beside each photo; drop -o/--out")
         export_regions_command(library, regions, as_json)
         return
     if not out:
         raise click.UsageError(f"export {fmt} needs -o/--out FILE")
+    if any(regions.values()):
+        raise click.UsageError("--people, --named-only, --embed and --dry-run are for regions")
     from ..coappearance.build import undated_photos
     from ..coappearance.export import export_network
 
