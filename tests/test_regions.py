@@ -561,3 +561,20 @@ def test_hostile_regions_are_one_line_each_and_the_photo_is_ingested(tmp_path):
     assert query(library, "SELECT name FROM people") == [("<script>alert(1)</script> Grace",)]
     again = CliRunner().invoke(main, ["ingest", str(photos), "--library", str(library), "--json"])
     assert json.loads(again.output)["processed"] == 0, "nothing to do the second time"
+
+
+def test_two_names_on_one_face_give_one_face_and_say_so(tmp_path):
+    photos, plain = _grace(tmp_path)
+    left, top, right, bottom = plain.faces[0].box
+    box = (left / plain.width, top / plain.height, right / plain.width, bottom / plain.height)
+    size = (plain.width, plain.height)
+    args = [*region_args([("Grace Hopper", box)], size, mp=False),
+            *region_args([("Amazing Grace", box)], size, mwg=False)]  # fmt: skip
+    run_exiftool("-q", *args, "-o", str(photos / "grace.jpg.xmp"), str(photos / "grace.jpg"))
+    library = tmp_path / "library"
+    result = CliRunner().invoke(main, ["ingest", str(photos), "--library", str(library), "--json"])
+    report = json.loads(result.output)
+    assert report["faces_added"] == 1, "one face, however many regions name it"
+    (conflict,) = report["names_from_photos"]["conflicts"]
+    assert "'Grace Hopper' and 'Amazing Grace'" in conflict
+    assert query(library, "SELECT name FROM people") == [("Grace Hopper",)]

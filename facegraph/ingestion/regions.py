@@ -71,6 +71,11 @@ def place_regions(
         box = record.region.box
         if record.face is not None or box is None or record.region.kind != "Face":
             continue
+        # a second region on a face already matched (two names for one face): that face
+        same = max(range(len(found)), key=lambda j: overlap(box, found[j]), default=None)
+        if same is not None and overlap(box, found[same]) >= REGION_IOU:
+            record.face = same
+            continue
         if record.region.name:
             left, top = round(box[0] * width), round(box[1] * height)
             right, bottom = round(box[2] * width), round(box[3] * height)

@@ -70,7 +70,17 @@ def apply_photo_names(library: str | os.PathLike[str] | None = None) -> PhotoNam
         return report
     groups: dict[str, list[int]] = {}
     spelling: dict[str, str] = {}
+    named: dict[int, str] = {}  # face -> the name it is given (a photo's first region wins)
     for row in pending:
+        if row["face_id"] in named:
+            first = named[row["face_id"]]
+            if first.casefold() != row["name"].casefold():
+                report.conflicts.append(
+                    f"{printable(row['path'])} (face {row['face_id']}): the file names it"
+                    f" {first!r} and {row['name']!r}; {first!r} used"
+                )
+            continue
+        named[row["face_id"]] = row["name"]
         why = _conflict(row)
         if why is not None:
             report.conflicts.append(why)
