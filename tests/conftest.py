@@ -170,9 +170,10 @@ def browser():
 
 
 @contextmanager
-def open_page(browser, page: Path, width: int = 1400, height: int = 1000):
-    """The page in a fresh browser tab of `width` x `height`; fails on any script error or on
-    any request that leaves the file."""
+def open_page(browser, page: Path, width: int = 1400, height: int = 1000, ready: str | None = None):
+    """The page in a fresh browser tab of `width` x `height`, once `ready` (a script; default:
+    the network page's data is there) is true; fails on any script error or on any request
+    that leaves the file."""
     context = browser.new_context(viewport={"width": width, "height": height})
     tab = context.new_page()
     errors: list[str] = []
@@ -186,7 +187,7 @@ def open_page(browser, page: Path, width: int = 1400, height: int = 1000):
         ),
     )
     tab.goto(page.as_uri())
-    tab.wait_for_function("window.facegraph !== undefined")
+    tab.wait_for_function(ready or "window.facegraph !== undefined")
     try:
         yield tab
         assert errors == []

@@ -28,6 +28,8 @@ LAYERS = [
     ("facegraph.cli",),
     ("facegraph.web",),
     ("facegraph.pipeline", "facegraph.legacy"),
+    # the proof behind a tie: find's confidence on what the network shows
+    ("facegraph.evidence",),
     ("facegraph.find",),
     ("facegraph.coappearance",),
     ("facegraph.people",),
@@ -159,6 +161,7 @@ SPEAKS_SQL = (
     "facegraph.people.read_store",
     "facegraph.people.region_store",
     "facegraph.find.store",
+    "facegraph.evidence.store",
 )
 
 

@@ -177,6 +177,7 @@ def test_every_named_query_runs_with_its_parameters_bound(album_library):
         "people_in_photo": {"photo": "img0003.jpg"},
         "person_timeline": {"person_id": "1"},
         "together_in_range": {"since": "2020-01-01", "until": "2020-07-01"},
+        "together": {"people": "1,2"},
     }
     with Library.open(library, write=True) as lib:  # a face no one was given
         lib.connection.execute(

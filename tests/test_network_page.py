@@ -3,6 +3,7 @@ with ties, faces and names large enough to read, finds a person, shows the photo
 tie, and looks the same on every load. Screenshots go to test-artefacts/."""
 
 import csv
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -92,6 +93,9 @@ def search_and_tie(tab, name: str, tie_index: int, thumbnails: bool = True) -> N
     tie = shown["tie"]
     assert " & " in shown["title"]
     assert f"{len(tie['photos'])} shared photo" in shown["text"]
+    # when, and where the proof is: the dates of the shared photos and the sheet's command
+    assert "first 20" in shown["text"] or "no date" in shown["text"]
+    assert f"facegraph evidence {tie['a']} {tie['b']}" in shown["text"]
     if thumbnails:
         assert 0 < shown["figures"] <= len(tie["photos"])
         assert all(c.split(" · ")[0] for c in shown["captions"])  # a date, or "no date"
@@ -242,3 +246,76 @@ def test_export_says_how_big_the_page_is_and_what_a_date_filter_left_out(tmp_pat
     )  # fmt: skip
     assert said.stdout.strip() == str(tmp_path / "n.html")  # scripts read the file names
     assert "1 photos without a date were left out" in said.stderr
+
+
+def test_the_evidence_sheet_of_a_tie_shows_its_photos_with_their_proof(
+    named_shared_page, browser, tmp_path
+):
+    """Obama & Biden on ../shared/faces: exactly the photos `query photos_together` gives,
+    each file's SHA-256 as sha256sum computes it, boxes drawn on thumbnails a person can see,
+    and who decided each identity following the edit log (a face accepted by hand, then undone)."""
+    import hashlib
+    import json
+
+    from facegraph import undo
+    from facegraph.coappearance.queries import run_query
+    from facegraph.evidence import write_evidence
+    from facegraph.people.edits import accept_faces
+
+    library, _ = named_shared_page
+    copy = tmp_path / "library"
+    shutil.copytree(library, copy)  # the module's library stays as the other tests expect it
+    sheet, (page, data) = write_evidence(copy, ["barack obama", "Joe Biden"], tmp_path / "ev")
+    obama, biden = (p["person_id"] for p in sheet.people)
+    shared = run_query("photos_together", {"person_a": obama, "person_b": biden}, copy)
+    assert [p.path for p in sheet.photos] == shared.column("path").to_pylist()
+    assert len(sheet.photos) >= 1
+    for photo in sheet.photos:
+        summed = subprocess.run(["sha256sum", photo.path], capture_output=True, text=True)
+        assert photo.sha256 == summed.stdout.split()[0]
+        assert photo.sha256 == hashlib.sha256(Path(photo.path).read_bytes()).hexdigest()
+        assert photo.file == "as analysed"
+        assert sorted(f.person_id for f in photo.faces) == sorted([obama, biden])
+        for face in photo.faces:
+            assert face.decided_by == "clustering" and face.decided_at is None
+            assert face.distance is not None and 0 < face.distance < 0.6
+            assert 0 <= face.confidence <= 1
+    assert json.loads(data.read_text())["photos"][0]["sha256"] == sheet.photos[0].sha256
+
+    # a face confirmed by hand says so, with when; undone, it is the clustering's again
+    face = sheet.photos[0].faces[0]
+    accept_faces(copy, [face.face_id], face.person_id)
+    again, _ = write_evidence(copy, [obama, biden], tmp_path / "ev")
+    confirmed = again.photos[0].faces[0]
+    assert confirmed.decided_by == "person" and confirmed.how == "a person: accepted in review"
+    assert confirmed.decided_at is not None
+    undo(copy)
+    undone, (page, _) = write_evidence(copy, [obama, biden], tmp_path / "ev")
+    assert undone.photos[0].faces[0].decided_by == "clustering"
+
+    loaded = "[...document.images].every((i) => i.complete)"
+    with open_page(browser, page, width=1200, height=900, ready=loaded) as tab:
+        shown = tab.evaluate(
+            """() => [...document.querySelectorAll(".photo")].map((s) => {
+              const img = s.querySelector("img").getBoundingClientRect();
+              return {loaded: s.querySelector("img").naturalWidth,
+                      img: [img.left, img.top, img.right, img.bottom],
+                      boxes: [...s.querySelectorAll(".box")].map((b) => {
+                        const r = b.getBoundingClientRect();
+                        return [r.left, r.top, r.right, r.bottom, b.textContent]; }),
+                      text: s.textContent}; })"""
+        )
+        screenshot(tab, "evidence-obama-biden")
+    assert len(shown) == len(sheet.photos)
+    for section, photo in zip(shown, sheet.photos, strict=True):
+        assert section["loaded"] > 0 and photo.sha256 in section["text"]
+        left, top, right, bottom = section["img"]
+        assert sorted(b[4] for b in section["boxes"]) == ["Barack Obama", "Joe Biden"]
+        faces = {f.person: f.box for f in photo.faces}
+        for b_left, b_top, b_right, b_bottom, label in section["boxes"]:
+            assert left <= b_left < b_right <= right + 1 and top <= b_top < b_bottom <= bottom + 1
+            assert b_right - b_left >= 10  # a face you can see
+            # drawn where the face is: the stored box, scaled to the picture
+            scale = (right - left) / photo.width
+            assert abs(b_left - left - faces[label][0] * scale) < 3
+            assert abs(b_bottom - top - faces[label][3] * scale) < 3

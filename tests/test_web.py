@@ -84,6 +84,19 @@ def test_every_page_answers(client):
     assert client.get("/jobs/ingest").json() == {"running": False}
 
 
+def test_the_evidence_sheet_of_a_tie_is_served_without_scripts(client):
+    pair = query(
+        client.library,
+        "SELECT min(a.person_id), max(a.person_id) FROM appearances a GROUP BY a.image_id"
+        " HAVING count(*) = 2 LIMIT 1",
+    )[0]
+    page = client.get(f"/evidence?people={pair[0]},{pair[1]}")
+    assert page.status_code == 200 and "SHA-256" in page.text and "<script" not in page.text
+    assert "script-src" not in page.headers["content-security-policy"]
+    assert client.get("/evidence?people=999999").status_code == 404
+    assert client.get("/evidence").status_code == 400
+
+
 def test_changes_need_this_servers_token_and_origin(client):
     person = min(names(client.library))
     before = names(client.library)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from . import clustering, find, ingest, network, people, serve
+from . import clustering, evidence, find, ingest, network, people, serve
 
 
 @click.group()
@@ -37,6 +37,8 @@ for command in (
     network.cypher_command,
     network.query_command,
     network.export_command,
+    evidence.evidence_command,
+    evidence.together_command,
     network.plot_command,
     network.network_group,
     serve.serve_command,

@@ -258,11 +258,12 @@ def query_command(name, show_list, params, library, engine, output) -> None:
     show_default=True,
     help="html: colour people by community, or by estimated gender or age.",
 )
+@click.option("--dynamic", is_flag=True, help="gexf: a Gephi timeline (spells from photo dates).")
 @engine_option
 @json_option
 @user_errors
 def export_command(
-    fmt, out, regions, library, filters, communities, colour, engine, as_json
+    fmt, out, regions, library, filters, communities, colour, dynamic, engine, as_json
 ) -> None:
     """Write the co-appearance network, or part of it, for a browser, Gephi or networkx;
     or (regions) the people's faces into the photos' XMP, for digiKam, Lightroom and others.
@@ -286,13 +287,14 @@ def export_command(
         raise click.UsageError(f"export {fmt} needs -o/--out FILE")
     if any(regions.values()):
         raise click.UsageError("--people, --named-only, --embed and --dry-run are for regions")
+    if dynamic and fmt != "gexf":
+        raise click.UsageError("--dynamic is for gexf (Gephi's timeline)")
     from ..coappearance.build import undated_photos
     from ..coappearance.export import export_network
 
-    written = export_network(
-        library, fmt, out, filters, engine=engine, colour_communities=communities, colour_by=colour
-    )
-    dated = filters.since is not None or filters.until is not None
+    kw = dict(engine=engine, colour_communities=communities, colour_by=colour, dynamic=dynamic)
+    written = export_network(library, fmt, out, filters, **kw)
+    dated = filters.since is not None or filters.until is not None or dynamic
     undated = undated_photos(library, engine) if dated else 0
     files = [{"path": str(p), "bytes": p.stat().st_size} for p in written]
     if as_json:
@@ -302,7 +304,8 @@ def export_command(
         click.echo(f["path"])  # the files alone on stdout, for scripts
         click.echo(f"{f['bytes'] / 1e6:.1f} MB", err=True)
     if undated:
-        click.echo(f"{undated} photos without a date were left out by --since/--until", err=True)
+        left = "have no spell" if dynamic else "were left out by --since/--until"
+        click.echo(f"{undated} photos without a date {left}", err=True)
 
 
 @click.command("plot")

@@ -7,6 +7,10 @@ module adds Jaccard, applies the filters and cuts subgraphs. Edge weights:
 - ``newman``: the sum over shared photos of 1/(n-1), n = people in the photo (Newman 2001), so
   one 40-person group photo does not outweigh a handful of photos of the two alone;
 - ``jaccard``: shared photos / photos either appears in.
+
+Each edge also says when: ``first_seen`` and ``last_seen`` (dates of the first and last shared
+photo, left out when none is dated) and ``undated`` (shared photos with no date); `timeline`
+adds the counts per month and year.
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ def build_network(
             "jaccard": shared / (photos_of[a] + photos_of[b] - shared),
         }
         if weights[filters.weight] >= filters.min_weight:
-            network.add_edge(a, b, weight=weights[filters.weight], **weights)
+            network.add_edge(a, b, weight=weights[filters.weight], **weights, **_when(row))
     if filters.min_weight > 0 and not filters.keep_isolated:
         network.remove_nodes_from([n for n in list(network.nodes) if network.degree(n) == 0])
     if filters.person is not None:
@@ -70,6 +74,15 @@ def build_network(
     for node in network.nodes:
         network.nodes[node]["connections"] = network.degree(node)
     return network
+
+
+def _when(row: dict[str, Any]) -> dict[str, Any]:
+    """The edge's dates (ISO strings: GEXF and GraphML have no date type and no null)."""
+    when: dict[str, Any] = {"undated": int(row["photos"]) - int(row.get("dated") or 0)}
+    for key in ("first_seen", "last_seen"):
+        if row.get(key) is not None:
+            when[key] = row[key].date().isoformat()
+    return when
 
 
 def coappearance_network(

@@ -2,7 +2,8 @@
 
 Every format carries the same attributes. Nodes: ``label`` (name, or "Person N"), ``name``,
 ``photos``, ``connections`` and ``community`` (people with ties). Edges: ``weight`` (the chosen
-weight), ``photos``, ``newman``, ``jaccard``.
+weight), ``photos``, ``newman``, ``jaccard``, ``first_seen``, ``last_seen`` and ``undated``
+(JSON adds ``months`` and ``years``: the shared photos per period).
 
 The HTML page (`page`) is one self-contained file: vis-network inlined, faces and photo
 thumbnails as data URIs, no request to any other host, so it opens offline and can be mailed
@@ -27,6 +28,7 @@ from ..safe_text import spreadsheet_cell
 from .build import coappearance_network, network_photos
 from .filters import NetworkFilter
 from .stats import communities
+from .timeline import add_timelines, dynamic_network, tie_months
 
 FORMATS = ("html", "gexf", "graphml", "csv", "json")
 TITLE = "Who appears with whom"
@@ -65,7 +67,7 @@ def write_csv(network: nx.Graph, out: Path) -> list[Path]:
         writer.writerow(["id", *node_keys])
         for node, data in sorted(network.nodes(data=True)):
             writer.writerow([node, *(spreadsheet_cell(data.get(k, "")) for k in node_keys)])
-    edge_keys = ["weight", "photos", "newman", "jaccard"]
+    edge_keys = ["weight", "photos", "newman", "jaccard", "first_seen", "last_seen", "undated"]
     with edges_path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["source", "target", *edge_keys])
@@ -84,15 +86,26 @@ def export_network(
     colour_communities: bool = True,
     title: str = TITLE,
     colour_by: str = "community",
+    dynamic: bool = False,
 ) -> list[Path]:
     """Write the (filtered) co-appearance network as html, gexf, graphml, csv or json.
+
+    JSON edges carry their counts per month and year; `dynamic` (gexf only) writes a Gephi
+    timeline (`timeline.dynamic_network`).
 
     Every format carries each person's community (people with ties; see `stats.communities`)
     unless `colour_communities` is off; the HTML page always shows them, coloured by
     `colour_by` (``community``, ``gender`` or ``age``). People's estimated gender, age and birth
     year are node attributes where known."""
     filters = filters or NetworkFilter()
-    network = coappearance_network(library, filters, engine)
+    if dynamic and fmt != "gexf":
+        raise ExportError("a dynamic network (a timeline) is written as gexf only")
+    if dynamic:
+        network = dynamic_network(library, filters, engine)
+    else:
+        network = coappearance_network(library, filters, engine)
+    if fmt == "json":
+        add_timelines(network, tie_months(library, filters, engine))
     if colour_communities or fmt == "html":
         for node, number in communities(network).items():
             network.nodes[node]["community"] = number
@@ -129,10 +142,13 @@ def network_page(
     engine: str | None = None,
     colour_by: str = "community",
     person_link: str | None = None,
+    evidence_link: str | None = None,
     title: str = TITLE,
 ) -> str:
     """The network page as a string (what `facegraph serve` shows at /network). `person_link`,
-    e.g. ``"/people/{id}"``, makes each person's panel link to that address."""
+    e.g. ``"/people/{id}"``, makes each person's panel link to that address; `evidence_link`,
+    e.g. ``"/evidence?people={a},{b}"``, each tie's panel to its evidence sheet (without it,
+    the panel names the command that writes the sheet)."""
     from .page import render_page
 
     filters = filters or NetworkFilter()
@@ -141,6 +157,7 @@ def network_page(
         network.nodes[node]["community"] = number
     data = _page_data(library, network, filters, title, engine, colour_by)
     data["person_link"] = person_link
+    data["evidence_link"] = evidence_link
     return render_page(data)
 
 

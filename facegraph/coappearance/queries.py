@@ -31,7 +31,7 @@ from ..library import Library, resolve_library_path
 QUERIES_ENV = "FACEGRAPH_QUERIES"
 LANGUAGES = {".sql": "sql", ".cypher": "cypher"}
 
-_PARAM = re.compile(r":param\s+(\w+)\s+(\w+)(?:\s*=\s*(\S+))?\s*(.*)")
+_PARAM = re.compile(r":param\s+(\w+)\s+(\w+(?:\[\])?)(?:\s*=\s*(\S+))?\s*(.*)")
 _TYPES = {
     "int": int,
     "int64": int,
@@ -89,7 +89,7 @@ def parse_query(path: Path, text: str) -> NamedQuery:
         match = _PARAM.match(comment)
         if match:
             name, kind, default, about = match.groups()
-            if kind.lower() not in _TYPES:
+            if kind.lower().removesuffix("[]") not in _TYPES:
                 raise QueryParameterError(f"{path}: parameter {name} has unknown type {kind}")
             params.append(QueryParam(name, kind.upper(), default, default is None, about))
         elif comment and not params:
@@ -172,6 +172,10 @@ def builtin_query(name: str) -> NamedQuery:
 def _convert(param: QueryParam, value: Any, query: str) -> Any:
     if value is None or (isinstance(value, str) and value.upper() == "NULL"):
         return None
+    if param.type.endswith("[]"):  # a list: given as a list, or as "3,7,12"
+        item = QueryParam(param.name, param.type[:-2], None, True, param.description)
+        items = value.split(",") if isinstance(value, str) else list(value)
+        return [_convert(item, v.strip() if isinstance(v, str) else v, query) for v in items]
     kind = _TYPES[param.type.lower()]
     if not isinstance(value, str):
         return value

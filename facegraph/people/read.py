@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 import numpy as np
 
+from ..errors import PersonNotFoundError
 from ..library import Library
 from . import edit_store
 from . import read_store as rs
@@ -143,6 +145,30 @@ def show_person(
         summary["months"] = rs.person_months(con, person_id)
         summary["companions"] = rs.person_companions(con, person_id, companions)
     return summary
+
+
+def resolve_people(
+    library: str | os.PathLike[str] | None, people: Sequence[int | str]
+) -> list[int]:
+    """Person IDs for people given by ID (``12``, ``"12"``) or by name (``"Ada Lovelace"``,
+    case aside), in the order given, each once. An unknown one raises `PersonNotFoundError`."""
+    found: list[int] = []
+    with Library.open(library) as lib:
+        con = lib.connection
+        for ref in people:
+            text = str(ref).strip()
+            if text.isdigit():
+                person_id = int(text)
+                ps.require_person(con, person_id)
+            else:
+                person_id = ps.person_named(con, text)
+                if person_id is None:
+                    raise PersonNotFoundError(
+                        f"no person named {text!r}; 'facegraph people list' shows them"
+                    )
+            if person_id not in found:
+                found.append(person_id)
+    return found
 
 
 def person_names(library: str | os.PathLike[str] | None = None) -> list[tuple[int, str]]:

@@ -48,6 +48,13 @@ NETWORK_POLICY = (
     " script-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 
+#: the evidence sheet, as `facegraph evidence` writes it: inline styles and images, no script
+EVIDENCE_POLICY = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none';"
+    " base-uri 'none'; form-action 'none'"
+)
+POLICIES = {"/network": NETWORK_POLICY, "/evidence": EVIDENCE_POLICY}
+
 
 class SecurityHeaders:
     """Headers every answer carries: no framing, no type sniffing, no referrer for other sites
@@ -62,7 +69,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = NETWORK_POLICY if scope["path"] == "/network" else APP_POLICY
+        policy = POLICIES.get(scope["path"], APP_POLICY)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -110,6 +117,7 @@ def create_app(
         Route("/faces/{face_id:int}.jpg", pages.face_crop),
         Route("/review", pages.review_page),
         Route("/network", pages.network_view),
+        Route("/evidence", pages.evidence_page),
         Route("/find", find_page.find_form),
         Route("/find", find_page.find_upload, methods=["POST"]),
         Route("/find/accept", find_page.find_accept, methods=["POST"]),

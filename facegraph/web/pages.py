@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from html import escape
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -148,7 +149,27 @@ def review_page(request: Request) -> Response:
 def network_view(request: Request) -> Response:
     from ..coappearance.export import network_page
 
-    return HTMLResponse(network_page(site(request).library, person_link="/people/{id}"))
+    page = network_page(
+        site(request).library,
+        person_link="/people/{id}",
+        evidence_link="/evidence?people={a},{b}",
+    )
+    return HTMLResponse(page)
+
+
+def evidence_page(request: Request) -> Response:
+    """The evidence sheet of ``?people=3,7`` (IDs or names), as `facegraph evidence` writes it."""
+    from ..evidence import evidence_sheet
+    from ..evidence.html import render_sheet
+
+    people = [p for p in request.query_params.get("people", "").split(",") if p.strip()]
+    if not people:
+        return HTMLResponse("<p>Which people? /evidence?people=3,7</p>", status_code=400)
+    try:
+        sheet = evidence_sheet(site(request).library, people)
+    except PersonNotFoundError as exc:
+        return HTMLResponse(f"<p>{escape(str(exc))}</p>", status_code=404)
+    return HTMLResponse(render_sheet(sheet))
 
 
 def ingest_progress(request: Request) -> Response:

@@ -334,6 +334,15 @@
     openPanel((body) => {
       body.appendChild(text("h2", `${a.label} & ${b.label}`));
       body.appendChild(text("div", `${shared.length} shared photo${shared.length === 1 ? "" : "s"} · weight ${formatWeight(tieWeight(t))}`, "muted"));
+      body.appendChild(text("div", tieDates(shared), "muted when"));
+      if (data.evidence_link) {
+        const link = text("a", "Evidence sheet");
+        link.href = data.evidence_link.replace("{a}", String(t.a)).replace("{b}", String(t.b));
+        link.className = "evidence";
+        body.appendChild(link);
+      } else {
+        body.appendChild(text("div", `Evidence sheet: facegraph evidence ${t.a} ${t.b}`, "muted evidence"));
+      }
       const grid = document.createElement("div");
       grid.className = "photos";
       let missing = 0;
@@ -357,6 +366,17 @@
         body.appendChild(text("p", `${missing} more not embedded: ${names.join(", ")}${missing > 20 ? ", …" : ""}`, "muted"));
       }
     });
+  }
+
+  function tieDates(shared) {
+    // first and last date, and the shared photos per year (undated ones counted apart)
+    const dates = shared.map((id) => (photos[id] || {}).date).filter(Boolean).sort();
+    const undated = shared.length - dates.length;
+    if (!dates.length) return `no date${undated ? ` (${undated} undated)` : ""}`;
+    const years = new Map();
+    for (const d of dates) years.set(d.slice(0, 4), (years.get(d.slice(0, 4)) || 0) + 1);
+    const perYear = [...years].map(([y, n]) => `${y}: ${n}`).join(", ");
+    return `first ${dates[0]} · last ${dates[dates.length - 1]} · ${perYear}${undated ? ` · ${undated} undated` : ""}`;
   }
 
   function selectTie(index) {

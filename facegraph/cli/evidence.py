@@ -1,0 +1,70 @@
+"""Proof and time: `facegraph evidence` (the sheet behind a tie) and `facegraph together`."""
+
+from __future__ import annotations
+
+import click
+
+from .options import engine_option, json_option, library_option, print_json, print_rows, user_errors
+
+
+@click.command("evidence")
+@click.argument("people", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder to write the sheet to [default: LIBRARY/evidence].",
+)
+@library_option
+@json_option
+@user_errors
+def evidence_command(people, out_dir, library, as_json) -> None:
+    """The evidence sheet of what PEOPLE (IDs or names) share: every photo in which all of
+    them appear, by date, with the file's SHA-256, each face's box, its distance to the rest
+    of the person and its confidence, and whether a person or the clustering decided who it
+    is. Writes one self-contained HTML page and a JSON file, and prints the page's path.
+
+    Example:
+
+        facegraph evidence "Ada Lovelace" 12 -o ~/story/evidence
+    """
+    from ..evidence import write_evidence
+
+    sheet, files = write_evidence(library, list(people), out_dir)
+    if as_json:
+        print_json({**sheet.as_dict(), "files": [str(f) for f in files]})
+        return
+    changed = sum(1 for p in sheet.photos if p.file != "as analysed")
+    click.echo(
+        f"{len(sheet.photos)} photos together ({sheet.undated} undated"
+        + (f", {changed} missing or changed since analysed" if changed else "")
+        + ")",
+        err=True,
+    )
+    click.echo(files[0])
+
+
+@click.command("together")
+@click.argument("people", nargs=-1, required=True)
+@click.option("--only", is_flag=True, help="Only photos in which nobody else named appears.")
+@library_option
+@engine_option
+@json_option
+@user_errors
+def together_command(people, only, library, engine, as_json) -> None:
+    """The photos in which all of PEOPLE (IDs or names) appear, oldest first, undated last.
+
+    Example:
+
+        facegraph together Ada 12 "Grace Hopper" --only
+    """
+    from ..coappearance.timeline import together
+
+    rows = together(library, list(people), only=only, engine=engine)
+    if as_json:
+        print_json({"photos": rows})
+        return
+    columns = ["taken_at", "path", "people", "others_named"]
+    print_rows(rows, columns, "table")
