@@ -82,6 +82,12 @@ _EXPORTS = {
     "export_network": "facegraph.coappearance.export",
     "plot_figure": "facegraph.coappearance.export",
     "network_stats": "facegraph.coappearance.stats",
+    # proof and publishing: the evidence behind a tie, photos together, photos safe to publish
+    "evidence_sheet": "facegraph.evidence.sheet",
+    "write_evidence": "facegraph.evidence",
+    "together": "facegraph.coappearance.timeline",
+    "redact_photos": "facegraph.evidence.redact",
+    "RedactReport": "facegraph.evidence.redact",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -172,7 +172,9 @@ def python_blocks(path: Path) -> list[str]:
     return re.findall(r"```python\n(.*?)```", path.read_text("utf-8"), flags=re.S)
 
 
-@pytest.mark.parametrize("page", ["README.md", "docs/how-to/ingest.md"])
+@pytest.mark.parametrize(
+    "page", ["README.md", "docs/how-to/ingest.md", "docs/how-to/proof-and-publishing.md"]
+)
 def test_the_python_examples_run_as_written(page, tmp_path):
     """The examples as a reader copies them: `~` is a home holding the photos they name."""
     home = tmp_path / "home"

@@ -39,6 +39,7 @@ for command in (
     network.export_command,
     evidence.evidence_command,
     evidence.together_command,
+    evidence.redact_command,
     network.plot_command,
     network.network_group,
     serve.serve_command,

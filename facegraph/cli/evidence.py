@@ -68,3 +68,59 @@ def together_command(people, only, library, engine, as_json) -> None:
         return
     columns = ["taken_at", "path", "people", "others_named"]
     print_rows(rows, columns, "table")
+
+
+@click.command("redact")
+@click.argument("photos", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder to write the copies (and redaction-log.jsonl) to.",
+)
+@click.option(
+    "--keep",
+    multiple=True,
+    metavar="PERSON",
+    help="A person (ID or name) whose face stays visible; repeat for several.",
+)
+@click.option("--fill", is_flag=True, help="Fill faces black instead of a coarse mosaic.")
+@click.option(
+    "--no-detect",
+    is_flag=True,
+    help="Hide only the faces the library and the photos' XMP know of; find none anew.",
+)
+@library_option
+@json_option
+@user_errors
+def redact_command(photos, out_dir, keep, fill, no_detect, library, as_json) -> None:
+    """Copies of PHOTOS safe to publish: every face hidden except those of the people kept,
+    and the metadata that names people or places removed (GPS, XMP face regions and names,
+    IPTC, the EXIF thumbnail; dates and camera stay). Faces come from the library, from the
+    detector run now and from the photos' XMP regions. A face that nobody detected or marked
+    stays visible: look at every copy before you publish it.
+
+    Example:
+
+        facegraph redact rally/*.jpg -o publish/ --keep "Ada Lovelace"
+    """
+    from ..evidence.redact import redact_photos
+
+    report = redact_photos(
+        photos, out_dir, keep=keep, library=library, fill=fill, detect=not no_detect
+    )
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        for photo in report.photos:
+            removed = "; ".join(photo.removed) or "no metadata to remove"
+            click.echo(
+                f"{photo.output}: {photo.faces_hidden} faces hidden, {photo.faces_kept} kept"
+                f" (removed: {removed})"
+            )
+    for error in report.errors:
+        click.echo(f"error: {error}", err=True)
+    if report.errors and not report.photos:
+        raise SystemExit(1)

@@ -76,3 +76,21 @@ def people_names(con: duckdb.DuckDBPyConnection, person_ids: list[int]) -> dict[
         "SELECT person_id, name FROM people WHERE person_id IN (SELECT unnest(?))", [person_ids]
     ).fetchall()
     return dict(rows)
+
+
+def faces_of_photo(con: duckdb.DuckDBPyConnection, content_hash: str) -> list[dict]:
+    """Every face stored for the photo with these contents (wherever it lies now): its box,
+    person and the person's name. Faces marked "not a face" are in too: redaction covers
+    whatever anyone ever saw as a face."""
+    rows = con.execute(
+        "SELECT f.face_id, f.box_left, f.box_top, f.box_right, f.box_bottom,"
+        " CASE WHEN f.not_a_face THEN NULL ELSE f.person_id END, p.name"
+        " FROM images i JOIN faces f ON f.image_id = i.image_id"
+        " LEFT JOIN people p ON p.person_id = f.person_id AND NOT f.not_a_face"
+        " WHERE i.content_hash = ? ORDER BY f.face_id",
+        [content_hash],
+    ).fetchall()
+    return [
+        {"face_id": face, "box": (left, top, right, bottom), "person_id": person, "name": name}
+        for face, left, top, right, bottom, person, name in rows
+    ]

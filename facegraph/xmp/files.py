@@ -149,6 +149,17 @@ def read_photo_regions(
         elif (why := check_packet(packet)) is not None:
             found.notes.append(f"sidecar {name} cannot be read: {why}")
         return found
+    return embedded_regions(data, orientation, shown_size, found)
+
+
+def embedded_regions(
+    data: bytes,
+    orientation: int | None = None,
+    shown_size: tuple[int, int] | None = None,
+    found: PhotoRegions | None = None,
+) -> PhotoRegions:
+    """The regions of the XMP embedded in a photo's bytes (sidecars not looked at)."""
+    found = found if found is not None else PhotoRegions()
     header = _metadata_part(data)
     if any(marker in header for marker in _MARKERS):
         packet = _embedded_packet(header)
