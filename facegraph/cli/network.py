@@ -233,13 +233,14 @@ def query_command(name, show_list, params, library, engine, output) -> None:
 @click.argument(
     "fmt",
     metavar="FORMAT",
-    type=click.Choice(["html", "gexf", "graphml", "csv", "json", "regions"]),
+    type=click.Choice(["html", "gexf", "graphml", "csv", "json", "ftm", "neo4j", "regions"]),
 )
 @click.option(
     "-o",
     "--out",
     type=click.Path(dir_okay=False),
-    help="File to write (csv: FILE.nodes.csv and FILE.edges.csv); not for regions.",
+    help="File to write (csv: FILE.nodes.csv and FILE.edges.csv; neo4j: FILE.people.csv,"
+    " .photos.csv, .appears_in.csv, .ties.csv); not for regions.",
 )
 @region_export_options
 @library_option
@@ -265,8 +266,9 @@ def query_command(name, show_list, params, library, engine, output) -> None:
 def export_command(
     fmt, out, regions, library, filters, communities, colour, dynamic, engine, as_json
 ) -> None:
-    """Write the co-appearance network, or part of it, for a browser, Gephi or networkx;
-    or (regions) the people's faces into the photos' XMP, for digiKam, Lightroom and others.
+    """Write the co-appearance network, or part of it, for a browser, Gephi or networkx, for
+    Aleph (ftm: FollowTheMoney entities) or Neo4j (neo4j: bulk-import CSV); or (regions) the
+    people's faces into the photos' XMP, for digiKam, Lightroom and others.
 
     The HTML page opens on the people with ties; it finds people, filters ties by weight and
     date, and shows the photos behind a tie. With --since/--until, photos without a date are
@@ -276,6 +278,7 @@ def export_command(
     Example:
 
         facegraph export html -o family.html --person 3 --hops 2 --min-weight 2
+        facegraph export ftm -o story.ftm.json --min-weight 2
         facegraph export regions --named-only --dry-run
     """
     if fmt == "regions":

@@ -30,13 +30,16 @@ from .filters import NetworkFilter
 from .stats import communities
 from .timeline import add_timelines, dynamic_network, tie_months
 
-FORMATS = ("html", "gexf", "graphml", "csv", "json")
+FORMATS = ("html", "gexf", "graphml", "csv", "json", "ftm", "neo4j")
+#: formats that also list the photos behind the network (`interchange`)
+WITH_PHOTOS = ("ftm", "neo4j")
 TITLE = "Who appears with whom"
 
 
 def write_network(network: nx.Graph, fmt: str, out: str | os.PathLike[str]) -> list[Path]:
     """Write `network` as gexf, graphml, json or csv; returns the files written (CSV writes
-    two). The HTML page needs the library (`write_html_page`)."""
+    two). The HTML page needs the library (`write_html_page`), FollowTheMoney and Neo4j its
+    photos (`interchange`)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "gexf":
@@ -88,7 +91,8 @@ def export_network(
     colour_by: str = "community",
     dynamic: bool = False,
 ) -> list[Path]:
-    """Write the (filtered) co-appearance network as html, gexf, graphml, csv or json.
+    """Write the (filtered) co-appearance network as html, gexf, graphml, csv, json, ftm
+    (FollowTheMoney entities) or neo4j (bulk-import CSV; see `interchange`).
 
     JSON edges carry their counts per month and year; `dynamic` (gexf only) writes a Gephi
     timeline (`timeline.dynamic_network`).
@@ -113,6 +117,11 @@ def export_network(
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "html":
         files = [write_html_page(library, network, filters, out, title, engine, colour_by)]
+    elif fmt in WITH_PHOTOS:
+        from .interchange import write_ftm, write_neo4j
+
+        write = write_ftm if fmt == "ftm" else write_neo4j
+        files = write(network, network_photos(library, filters, engine), out)
     else:
         files = write_network(network, fmt, out)
     record_written(resolve_library_path(library), files)
