@@ -88,6 +88,7 @@ _EXPORTS = {
     "together": "facegraph.coappearance.timeline",
     "redact_photos": "facegraph.evidence.redact",
     "RedactReport": "facegraph.evidence.redact",
+    "manifest": "facegraph.coappearance.manifest",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -162,6 +162,7 @@ SPEAKS_SQL = (
     "facegraph.people.region_store",
     "facegraph.find.store",
     "facegraph.evidence.store",
+    "facegraph.coappearance.record_store",
 )
 
 

@@ -40,6 +40,7 @@ for command in (
     evidence.evidence_command,
     evidence.together_command,
     evidence.redact_command,
+    evidence.manifest_command,
     network.plot_command,
     network.network_group,
     serve.serve_command,

@@ -124,3 +124,40 @@ def redact_command(photos, out_dir, keep, fill, no_detect, library, as_json) -> 
         click.echo(f"error: {error}", err=True)
     if report.errors and not report.photos:
         raise SystemExit(1)
+
+
+@click.command("manifest")
+@library_option
+@json_option
+@user_errors
+def manifest_command(library, as_json) -> None:
+    """The run record of the library: facegraph's version, the model files' SHA-256, the
+    detector settings, the last clustering's method and parameters, the input photos (count
+    and one SHA-256 over their contents) and the edits in force. The same photos, settings and
+    edits give the same record, whatever order the photos came in (times aside). Every export
+    writes one beside its files (NAME.manifest.json).
+
+    Example:
+
+        facegraph manifest --json > run-record.json
+    """
+    from ..coappearance.manifest import manifest
+
+    record = manifest(library)
+    if as_json:
+        print_json(record)
+        return
+    clustering = record["clustering"] or {}
+    lines = [
+        f"facegraph {record['facegraph_version']}, made {record['made_at']}",
+        f"photos: {record['photos']['count']} (contents "
+        f"{record['photos']['sha256_of_content_hashes'][:16]}...)",
+        *(f"detection: {settings} ({n} photos)" for settings, n in record["detection"].items()),
+        "clustering: "
+        + (", ".join(f"{k}={v}" for k, v in clustering.items()) if clustering else "none yet"),
+        f"edits in force: {record['edits']['count']} ({record['edits']['sha256'][:16]}...)",
+        f"faces: {record['faces']}, people: {record['people']}, "
+        f"unassigned: {record['unassigned_faces']}",
+        *(f"model {name}: {digest}" for name, digest in record["models"].items()),
+    ]
+    click.echo("\n".join(lines))

@@ -112,6 +112,13 @@ def network_filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
                 default=default["keep_isolated"],
                 help="Keep people --min-weight leaves without a tie.",
             ),
+            click.option(
+                "--count-duplicates",
+                is_flag=True,
+                default=default["count_duplicates"],
+                help="Count every photo in the weights; by default near-duplicates (a burst,"
+                " a photo posted again resized) are one moment, counted once.",
+            ),
             *_attribute_options(),
         ],
     )

@@ -102,6 +102,11 @@ def ingest(
         )
         if result.faces_kept:
             click.echo(f"{result.faces_kept} faces found again kept their person and edits")
+        if result.duplicates:
+            click.echo(
+                f"{result.duplicates} photos of the library are near-duplicates (bursts, copies):"
+                " each moment counts once in the network"
+            )
         if settings.attributes:
             click.echo(f"{result.faces_with_attributes} faces given an age and gender")
         if names and (names.faces_named or names.conflicts):

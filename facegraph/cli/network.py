@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -293,19 +294,21 @@ def export_command(
     if dynamic and fmt != "gexf":
         raise click.UsageError("--dynamic is for gexf (Gephi's timeline)")
     from ..coappearance.build import undated_photos
-    from ..coappearance.export import export_network
+    from ..coappearance.export import export_network, manifest_path
 
     kw = dict(engine=engine, colour_communities=communities, colour_by=colour, dynamic=dynamic)
     written = export_network(library, fmt, out, filters, **kw)
     dated = filters.since is not None or filters.until is not None or dynamic
     undated = undated_photos(library, engine) if dated else 0
     files = [{"path": str(p), "bytes": p.stat().st_size} for p in written]
+    record = str(manifest_path(Path(out)))
     if as_json:
-        print_json({"format": fmt, "files": files, "undated_left_out": undated})
+        print_json({"format": fmt, "files": files, "manifest": record, "undated_left_out": undated})
         return
     for f in files:
         click.echo(f["path"])  # the files alone on stdout, for scripts
         click.echo(f"{f['bytes'] / 1e6:.1f} MB", err=True)
+    click.echo(f"run record: {record}", err=True)
     if undated:
         left = "have no spell" if dynamic else "were left out by --since/--until"
         click.echo(f"{undated} photos without a date {left}", err=True)

@@ -8,6 +8,10 @@ module adds Jaccard, applies the filters and cuts subgraphs. Edge weights:
   one 40-person group photo does not outweigh a handful of photos of the two alone;
 - ``jaccard``: shared photos / photos either appears in.
 
+Near-duplicate photos (a burst of shots, one photo posted again recompressed or resized) are one
+*moment* (`ingestion.moments`), counted once in every weight and count; ``duplicates`` says how
+many photos behind a tie that left out, and `NetworkFilter.count_duplicates` counts them all.
+
 Each edge also says when: ``first_seen`` and ``last_seen`` (dates of the first and last shared
 photo, left out when none is dated) and ``undated`` (shared photos with no date); `timeline`
 adds the counts per month and year.
@@ -60,8 +64,10 @@ def build_network(
             "newman": float(row["newman"]),
             "jaccard": shared / (photos_of[a] + photos_of[b] - shared),
         }
+        # near-duplicate photos behind the tie that its weights count once
+        extra = {"duplicates": int(row.get("shots") or shared) - shared}
         if weights[filters.weight] >= filters.min_weight:
-            network.add_edge(a, b, weight=weights[filters.weight], **weights, **_when(row))
+            network.add_edge(a, b, weight=weights[filters.weight], **weights, **_when(row), **extra)
     if filters.min_weight > 0 and not filters.keep_isolated:
         network.remove_nodes_from([n for n in list(network.nodes) if network.degree(n) == 0])
     if filters.person is not None:
@@ -92,7 +98,11 @@ def coappearance_network(
 ) -> nx.Graph:
     """The library's co-appearance network (synced from DuckDB first if it changed)."""
     filters = filters or NetworkFilter()
-    window = {"since": filters.since, "until": filters.until}
+    window = {
+        "since": filters.since,
+        "until": filters.until,
+        "count_duplicates": filters.count_duplicates,
+    }
     people_query = querying.builtin_query("people_photos")
     pairs_query = querying.builtin_query("co_appearance")
     with graph.open_graph(library, engine) as g:

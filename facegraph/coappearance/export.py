@@ -2,8 +2,9 @@
 
 Every format carries the same attributes. Nodes: ``label`` (name, or "Person N"), ``name``,
 ``photos``, ``connections`` and ``community`` (people with ties). Edges: ``weight`` (the chosen
-weight), ``photos``, ``newman``, ``jaccard``, ``first_seen``, ``last_seen`` and ``undated``
-(JSON adds ``months`` and ``years``: the shared photos per period).
+weight), ``photos``, ``newman``, ``jaccard``, ``first_seen``, ``last_seen``, ``undated`` and
+``duplicates`` (near-duplicate photos the counts leave out; JSON adds ``months`` and ``years``:
+the shared photos per period). Counts are of moments: near-duplicates count once.
 
 The HTML page (`page`) is one self-contained file: vis-network inlined, faces and photo
 thumbnails as data URIs, no request to any other host, so it opens offline and can be mailed
@@ -70,7 +71,10 @@ def write_csv(network: nx.Graph, out: Path) -> list[Path]:
         writer.writerow(["id", *node_keys])
         for node, data in sorted(network.nodes(data=True)):
             writer.writerow([node, *(spreadsheet_cell(data.get(k, "")) for k in node_keys)])
-    edge_keys = ["weight", "photos", "newman", "jaccard", "first_seen", "last_seen", "undated"]
+    edge_keys = [
+        "weight", "photos", "newman", "jaccard", "first_seen", "last_seen", "undated",
+        "duplicates",
+    ]  # fmt: skip
     with edges_path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["source", "target", *edge_keys])
@@ -93,6 +97,9 @@ def export_network(
 ) -> list[Path]:
     """Write the (filtered) co-appearance network as html, gexf, graphml, csv, json, ftm
     (FollowTheMoney entities) or neo4j (bulk-import CSV; see `interchange`).
+
+    Beside the files goes the export's run record, ``NAME.manifest.json`` (`manifest`): the
+    library's photos, models, settings and edits, and each file's SHA-256.
 
     JSON edges carry their counts per month and year; `dynamic` (gexf only) writes a Gephi
     timeline (`timeline.dynamic_network`).
@@ -125,7 +132,24 @@ def export_network(
     else:
         files = write_network(network, fmt, out)
     record_written(resolve_library_path(library), files)
+    write_export_manifest(library, fmt, filters, files, out)
     return files
+
+
+def manifest_path(out: Path) -> Path:
+    """Where an export's run record goes: ``net.csv`` → ``net.manifest.json``."""
+    stem = out.with_suffix("") if out.suffix else out
+    return stem.with_name(stem.name + ".manifest.json")
+
+
+def write_export_manifest(library, fmt: str, filters, files: list[Path], out: Path) -> Path:
+    """The run record of an export (`manifest.export_manifest`), beside its files."""
+    from .manifest import export_manifest
+
+    path = manifest_path(out)
+    record = export_manifest(library, fmt, filters, files)
+    path.write_text(json.dumps(record, indent=1, ensure_ascii=False, sort_keys=True), "utf-8")
+    return path
 
 
 def write_html_page(
@@ -179,10 +203,14 @@ def _page_data(library, network, filters, title, engine, colour_by) -> dict:
     for row in network_photos(library, filters, engine):
         if row["person_id"] in people:
             appearances.setdefault(row["person_id"], []).append(row["image_id"])
-            photos[row["image_id"]] = photo_record(row["taken_at"], row["people"], row["path"])
+            photos[row["image_id"]] = photo_record(
+                row["taken_at"], row["people"], row["path"], row.get("moment")
+            )
     faces = representative_crops(library, sorted(people))
     files = photo_files(library, sorted(photos))
-    return page_data(network, faces, photos, appearances, files, title, filters.weight, colour_by)
+    data = page_data(network, faces, photos, appearances, files, title, filters.weight, colour_by)
+    data["countDuplicates"] = filters.count_duplicates
+    return data
 
 
 def plot_figure(

@@ -25,6 +25,9 @@ class NetworkFilter:
     top: int | None = None  # only the N people seen in most photos
     #: with a minimum weight, people left without a tie are dropped unless this is set
     keep_isolated: bool = False
+    #: count every photo; by default near-duplicates (bursts, reposts) are one moment, counted
+    #: once in every weight (`ingestion.moments`)
+    count_duplicates: bool = False
     #: only people estimated to be of this gender ("female"/"male") or within these ages
     #: (`facegraph attributes`); people without an estimate are left out by any of them
     gender: str | None = None

@@ -52,8 +52,8 @@ def page_data(
     colour_by: str = "community",
 ) -> dict[str, Any]:
     """What the page's script draws. `faces`: person → JPEG crop; `photos`: photo → ``{"date",
-    "people", "name"}``; `appearances`: person → photos; `photo_files`: photo → file to make a
-    thumbnail from (photos that cannot be read get none). `colour_by`: ``community`` (the
+    "people", "name", "moment"}``; `appearances`: person → photos; `photo_files`: photo → file
+    to make a thumbnail from (photos that cannot be read get none). `colour_by`: ``community`` (the
     script colours communities), ``gender`` or ``age`` (colours and legend given here; people
     without an estimate are grey)."""
     if colour_by not in COLOURINGS:
@@ -198,13 +198,18 @@ def _data_uri(jpeg: bytes, side: int) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
-def photo_record(taken_at: datetime | date | None, people: int, path: str) -> dict[str, Any]:
-    """What the page knows of one photo."""
-    return {
+def photo_record(
+    taken_at: datetime | date | None, people: int, path: str, moment: int | None = None
+) -> dict[str, Any]:
+    """What the page knows of one photo (`moment`: the near-duplicates it is one with)."""
+    record = {
         "date": taken_at.isoformat()[:10] if taken_at else None,
         "people": int(people),
         "name": os.path.basename(path),
     }
+    if moment is not None:
+        record["moment"] = int(moment)
+    return record
 
 
 def render_page(data: dict[str, Any]) -> str:

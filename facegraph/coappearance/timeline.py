@@ -50,7 +50,11 @@ def tie_months(
     """``(person_a, person_b)`` (a < b) → ``{"2019-06": photos, ...}`` over dated photos."""
     filters = filters or NetworkFilter()
     query = querying.builtin_query("ties_by_month")
-    window = {"since": filters.since, "until": filters.until}
+    window = {
+        "since": filters.since,
+        "until": filters.until,
+        "count_duplicates": filters.count_duplicates,
+    }
     months: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
     with graph.open_graph(library, engine) as g:
         for row in g.execute(query.text, querying.bind(query, window)).to_pylist():

@@ -48,7 +48,8 @@ def render_sheet(sheet: EvidenceSheet) -> str:
 <body>
 <h1>Evidence: {who}</h1>
 <p class="muted">{count} photo{"" if count == 1 else "s"} in which all of them appear
-({sheet.undated} undated), oldest first. {ids}. Library {escape(sheet.library)};
+({sheet.undated} undated; {sheet.moments} moments, near-duplicates counted once), oldest
+first. {ids}. Library {escape(sheet.library)};
 made {escape(sheet.made_at)} by facegraph {escape(sheet.facegraph_version)}.</p>
 <p class="muted">Distance: from the face to the nearest other face of the same person (dlib's
 encodings; lower is nearer). Confidence: the share of search matches at that distance that
@@ -83,10 +84,19 @@ def _photo(photo: EvidencePhoto, colour: dict[int, str]) -> str:
 <tr><th>Date</th><td>{escape(photo.taken_at or "undated")}</td></tr>
 <tr><th>Path</th><td><code>{escape(photo.path)}</code></td></tr>
 <tr><th>SHA-256</th><td><code>{escape(photo.sha256 or "-")}</code></td></tr>
-<tr><th>File</th><td>{state}</td></tr>
+<tr><th>File</th><td>{state}</td></tr>{_same_moment(photo)}
 </table>
 <table class="faces"><tr><th>Person</th><th>Face</th><th>Distance</th><th>Confidence</th>
 <th>Identity decided by</th></tr>{rows}</table></div></section>"""
+
+
+def _same_moment(photo: EvidencePhoto) -> str:
+    if photo.same_moment_as is None:
+        return ""
+    return (
+        "\n<tr><th>Moment</th><td>a near-duplicate of <code>"
+        f"{escape(photo.same_moment_as)}</code> (a burst or a copy): counted once</td></tr>"
+    )
 
 
 def _face_row(face, colour: str) -> str:

@@ -62,6 +62,10 @@ class EvidencePhoto:
     width: int | None
     height: int | None
     faces: list[EvidenceFace] = field(default_factory=list)
+    #: the moment it belongs to (near-duplicates: a burst, the same photo posted again), and,
+    #: for the second and later photos of a moment, the first one's path: a tie counts it once
+    moment: int | None = None
+    same_moment_as: str | None = None
 
 
 @dataclass
@@ -74,6 +78,11 @@ class EvidenceSheet:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def moments(self) -> int:
+        """How many moments the photos make (what the tie's weight counts)."""
+        return len({p.moment for p in self.photos})
 
     @property
     def undated(self) -> int:
@@ -108,7 +117,9 @@ def evidence_sheet(library: LibraryPath, people: Sequence[int | str]) -> Evidenc
             )
         )
     listed = []
+    first_of_moment: dict[int, str] = {}
     for photo in photos:
+        first = first_of_moment.setdefault(photo["moment"], photo["path"])
         sha256, state = _file_digest(photo["path"], photo["content_hash"])
         listed.append(
             EvidencePhoto(
@@ -120,6 +131,8 @@ def evidence_sheet(library: LibraryPath, people: Sequence[int | str]) -> Evidenc
                 width=photo["width"],
                 height=photo["height"],
                 faces=faces_of.get(photo["image_id"], []),
+                moment=photo["moment"],
+                same_moment_as=first if first != photo["path"] else None,
             )
         )
     return EvidenceSheet(

@@ -13,9 +13,10 @@ from ..errors import GraphEngineError, LibraryInUseError
 from .files import write_checksum
 
 SCHEMA = (
-    "CREATE NODE TABLE Person(id INT64 PRIMARY KEY, name STRING, photos INT64, gender STRING,"
-    " gender_confidence DOUBLE, age DOUBLE, birth_year INT64)",
-    "CREATE NODE TABLE Image(id INT64 PRIMARY KEY, path STRING, taken_at TIMESTAMP, people INT64)",
+    "CREATE NODE TABLE Person(id INT64 PRIMARY KEY, name STRING, photos INT64, moments INT64,"
+    " gender STRING, gender_confidence DOUBLE, age DOUBLE, birth_year INT64)",
+    "CREATE NODE TABLE Image(id INT64 PRIMARY KEY, path STRING, taken_at TIMESTAMP, people INT64,"
+    " moment INT64)",
     "CREATE REL TABLE APPEARS_IN(FROM Person TO Image, face_id INT64, box_left INT64,"
     " box_top INT64, box_right INT64, box_bottom INT64)",
     "CREATE NODE TABLE GraphState(key STRING PRIMARY KEY, value STRING)",

@@ -27,17 +27,19 @@ from .files import (
 )
 
 #: bump when `engine.SCHEMA` or the meaning of a property changes: old graphs are rebuilt
-PROJECTION_VERSION = 2
+PROJECTION_VERSION = 3
 #: above this share of changed edges, a rebuild beats applying the changes one by one
 REBUILD_SHARE = 0.25
 
 _SOURCE = {
     "Person": (
-        "SELECT person_id AS id, name, photos, gender, gender_confidence::DOUBLE AS"
+        "SELECT person_id AS id, name, photos, moments, gender, gender_confidence::DOUBLE AS"
         " gender_confidence, age::DOUBLE AS age, birth_year::BIGINT AS birth_year"
         " FROM network_people ORDER BY id"
     ),
-    "Image": "SELECT image_id AS id, path, taken_at, people FROM network_photos ORDER BY id",
+    "Image": (
+        "SELECT image_id AS id, path, taken_at, people, moment FROM network_photos ORDER BY id"
+    ),
     "APPEARS_IN": (
         'SELECT person_id AS "from", image_id AS "to", face_id, box_left::BIGINT AS box_left,'
         " box_top::BIGINT AS box_top, box_right::BIGINT AS box_right,"
@@ -50,9 +52,10 @@ log = logging.getLogger(__name__)
 _FINGERPRINT = """
 SELECT (SELECT count(*) || '/' || coalesce(bit_xor(hash(person_id, image_id, face_id)), 0)
         FROM appearances)
-    || '|' || (SELECT coalesce(bit_xor(hash(person_id, name, photos, gender, gender_confidence,
-                                            age, birth_year)), 0) FROM network_people)
-    || '|' || (SELECT coalesce(bit_xor(hash(image_id, path, taken_at, people)), 0)
+    || '|' || (SELECT coalesce(bit_xor(hash(person_id, name, photos, moments, gender,
+                                            gender_confidence, age, birth_year)), 0)
+               FROM network_people)
+    || '|' || (SELECT coalesce(bit_xor(hash(image_id, path, taken_at, people, moment)), 0)
                FROM network_photos)
 """
 
@@ -176,12 +179,12 @@ def _rebuild(
 _CURRENT = {
     "Person": (
         "MATCH (p:Person) RETURN p.id AS id, p.name AS name, p.photos AS photos,"
-        " p.gender AS gender, p.gender_confidence AS gender_confidence, p.age AS age,"
-        " p.birth_year AS birth_year"
+        " p.moments AS moments, p.gender AS gender, p.gender_confidence AS gender_confidence,"
+        " p.age AS age, p.birth_year AS birth_year"
     ),
     "Image": (
         "MATCH (i:Image) RETURN i.id AS id, i.path AS path, i.taken_at AS taken_at,"
-        " i.people AS people"
+        " i.people AS people, i.moment AS moment"
     ),
     "APPEARS_IN": (
         "MATCH (p:Person)-[e:APPEARS_IN]->(i:Image)"
@@ -191,12 +194,12 @@ _CURRENT = {
 
 _UPDATE = {
     "Person": "UNWIND $rows AS r MATCH (n:Person {id: r.id}) SET n.name = r.name,"
-    " n.photos = r.photos, n.gender = CAST(r.gender AS STRING),"
+    " n.photos = r.photos, n.moments = r.moments, n.gender = CAST(r.gender AS STRING),"
     " n.gender_confidence = CAST(r.gender_confidence AS DOUBLE), n.age = CAST(r.age AS DOUBLE),"
     " n.birth_year = CAST(r.birth_year AS INT64)",
     # CAST: when every changed photo is undated, the engine types the column as STRING
     "Image": "UNWIND $rows AS r MATCH (n:Image {id: r.id}) SET n.path = r.path,"
-    " n.taken_at = CAST(r.taken_at AS TIMESTAMP), n.people = r.people",
+    " n.taken_at = CAST(r.taken_at AS TIMESTAMP), n.people = r.people, n.moment = r.moment",
 }
 
 

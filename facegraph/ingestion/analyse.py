@@ -6,6 +6,7 @@ becomes ``status="error"`` with a one-line reason, never an exception.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, replace
 
@@ -18,6 +19,7 @@ from ..faces import quality, retinaface
 from ..faces.encode import face_encoder, onnx_threads
 from ..xmp.files import read_photo_regions, sidecar_stamp
 from .decode import crop_jpeg, decode_photo, read_bytes, resize_long_side
+from .moments import photo_hash
 from .records import FaceRecord, PhotoResult
 from .regions import face_in_region, place_regions
 from .scan import content_hash, file_stamp
@@ -104,6 +106,8 @@ def _locate_in_photo(path: str, settings: DetectionSettings) -> _Located | Photo
         return result
     info = decoded.info
     result.notes = decoded.notes
+    with contextlib.suppress(Exception):  # a hash is a nicety: never the photo's failure
+        result.photo_hash = photo_hash(data)
     result.width, result.height, result.orientation = info.width, info.height, info.orientation
     result.taken_at, result.camera_make, result.camera_model = (
         info.taken_at,

@@ -56,6 +56,8 @@ class PhotoResult:
     camera_make: str | None = None
     camera_model: str | None = None
     faces: list[FaceRecord] = field(default_factory=list)
+    #: the photo's difference hash, for near-duplicates (`moments.photo_hash`)
+    photo_hash: bytes | None = None
     #: what reading the photo warned of (damaged EXIF...), one line each
     notes: list[str] = field(default_factory=list)
     #: the regions of its XMP (`facegraph.xmp`), each with the face it marks

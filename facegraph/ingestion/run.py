@@ -27,8 +27,9 @@ from ..faces.attributes import attribute_models, model_version
 from ..faces.encode import onnx_threads
 from ..library import Library, is_disk_failure, lease, resolve_library_path, transaction
 from ..safe_text import printable
-from . import store, store_results
+from . import moments, store, store_results
 from .analyse import analyse_photos
+from .decode import read_bytes
 from .records import KnownImage, PhotoResult
 from .scan import ScanPlan, hash_file, plan_ingest, walk_photos
 from .settings import DetectionSettings
@@ -53,6 +54,9 @@ class IngestReport:
     faces_kept: int = 0
     #: faces given an age and gender estimate (``--attributes``)
     faces_with_attributes: int = 0
+    #: photos of the library that share a moment with another (bursts, reposts: `moments`),
+    #: each moment counted once in the network's weights
+    duplicates: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     interrupted: bool = False
@@ -239,6 +243,11 @@ def ingest(
             bar.close()
             flush()
         with Library.open(library, write=True) as lib:
+            changed = report.processed or report.moved or report.vanished
+            with transaction(lib.connection):
+                if changed or store.photos_without_moment(lib.connection):
+                    regroup_moments(lib.connection)
+            report.duplicates = int(store.moment_counts(lib.connection)[0])
             lib.checkpoint()
             graph.refresh_existing(lib)
             if settings.attributes:
@@ -311,3 +320,20 @@ def _store(
         failed = replace(result, status="error", error=reason, faces=[])
         with contextlib.suppress(Exception):
             store_results.write_results(con, [failed], *labels)
+
+
+def regroup_moments(con: duckdb.DuckDBPyConnection) -> None:
+    """Group the library's photos into moments (`moments`), hashing first the photos stored
+    before hashes were kept."""
+    rows = store.moment_inputs(con)
+    missing = []
+    for image_id, path, digest, *_ in rows:
+        if digest is None:
+            with contextlib.suppress(Exception):  # gone or unreadable: a moment of its own
+                missing.append((image_id, moments.photo_hash(read_bytes(path))))
+    store.set_photo_hashes(con, missing)
+    found = dict(missing)
+    ids, _, hashes, taken, cameras, shapes, _ = zip(*rows, strict=True) if rows else ([],) * 7
+    hashes = [found.get(i, h) for i, h in zip(ids, hashes, strict=True)]
+    grouped = moments.group_moments(ids, hashes, taken, cameras, shapes)
+    store.set_moments(con, grouped)

@@ -137,9 +137,12 @@ def library_stats(con: duckdb.DuckDBPyConnection) -> dict:
         "SELECT count(*), count(*) FILTER (WHERE name IS NOT NULL AND face_id IS NOT NULL),"
         " count(*) FILTER (WHERE made_face) FROM photo_regions"
     ).fetchall()[0]
+    in_moments, moments = moment_counts(con)
     return {
         "images": images,
         "faces": faces,
+        #: near-duplicates (bursts, reposts): photos that share a moment, and those moments
+        "duplicates": {"photos": int(in_moments), "moments": int(moments)},
         #: from the photos' XMP: regions read, faces they name, faces made from a region
         "regions": {"regions": regions, "named_faces": named, "faces_from_regions": made},
         "errors": by_status.get("error", 0),
@@ -201,3 +204,71 @@ def iter_face_crops(
         for face_id, path, left, top, right, bottom, crop in rows:
             yield face_id, path, (left, top, right, bottom), crop
         last = rows[-1][0]
+
+
+def moment_inputs(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """``(image_id, path, photo_hash, taken_at, camera, shape, moment)`` of every photo with
+    faces that is where it was: what near-duplicates are judged by (`moments`)."""
+    return con.execute(
+        "SELECT image_id, path, photo_hash, taken_at,"
+        " coalesce(camera_make, '') || '/' || coalesce(camera_model, ''),"
+        " width / nullif(height, 0), moment FROM images"
+        " WHERE status = 'ok' AND missing_since IS NULL ORDER BY image_id"
+    ).fetchall()
+
+
+def set_photo_hashes(con: duckdb.DuckDBPyConnection, hashes: Sequence[tuple[int, bytes]]) -> None:
+    if hashes:
+        table = pa.table(
+            {
+                "image_id": pa.array([i for i, _ in hashes], pa.int64()),
+                "photo_hash": pa.array([h for _, h in hashes], pa.binary()),
+            }
+        )
+        con.register("new_hashes", table)
+        try:
+            con.execute(
+                "UPDATE images SET photo_hash = n.photo_hash FROM new_hashes n"
+                " WHERE images.image_id = n.image_id"
+            )
+        finally:
+            con.unregister("new_hashes")
+
+
+def set_moments(con: duckdb.DuckDBPyConnection, moments: dict[int, int]) -> None:
+    """Write each photo's moment (only rows that change are touched); photos not given get
+    none."""
+    table = pa.table(
+        {
+            "image_id": pa.array(list(moments), pa.int64()),
+            "moment": pa.array(list(moments.values()), pa.int64()),
+        }
+    )
+    con.register("new_moments", table)
+    try:
+        con.execute(
+            "UPDATE images SET moment = n.moment FROM new_moments n"
+            " WHERE images.image_id = n.image_id AND images.moment IS DISTINCT FROM n.moment"
+        )
+        con.execute(
+            "UPDATE images SET moment = NULL WHERE moment IS NOT NULL"
+            " AND image_id NOT IN (SELECT image_id FROM new_moments)"
+        )
+    finally:
+        con.unregister("new_moments")
+
+
+def photos_without_moment(con: duckdb.DuckDBPyConnection) -> int:
+    """Photos with faces not yet grouped into moments (a library from before moments)."""
+    return con.execute(
+        "SELECT count(*) FROM images WHERE status = 'ok' AND missing_since IS NULL"
+        " AND moment IS NULL"
+    ).fetchall()[0][0]
+
+
+def moment_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """``(photos in moments of two or more, those moments)``."""
+    return con.execute(
+        "SELECT coalesce(sum(n), 0), count(*) FROM (SELECT count(*) AS n FROM images"
+        " WHERE moment IS NOT NULL GROUP BY moment HAVING count(*) > 1)"
+    ).fetchall()[0]

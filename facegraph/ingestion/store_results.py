@@ -30,6 +30,7 @@ _IMAGE_COLUMNS = {
     "face_count": pa.int32(),
     "detection": pa.string(),
     "sidecars": pa.string(),
+    "photo_hash": pa.binary(),
 }
 
 _UPSERT_IMAGES = f"""
@@ -42,7 +43,8 @@ ON CONFLICT (path) DO UPDATE SET
     orientation = excluded.orientation, taken_at = excluded.taken_at,
     camera_make = excluded.camera_make, camera_model = excluded.camera_model,
     status = excluded.status, error = excluded.error, face_count = excluded.face_count,
-    detection = excluded.detection, sidecars = excluded.sidecars, ingested_at = now(),
+    detection = excluded.detection, sidecars = excluded.sidecars,
+    photo_hash = excluded.photo_hash, ingested_at = now(),
     missing_since = NULL
 RETURNING path, image_id
 """
@@ -56,7 +58,7 @@ def _upsert_images(
         (
             *stored_path(r.path), r.content_hash, r.size_bytes, r.mtime_ns, r.width, r.height,
             r.orientation, r.taken_at, r.camera_make, r.camera_model, r.status, r.error,
-            len(r.faces), detection, r.sidecars,
+            len(r.faces), detection, r.sidecars, r.photo_hash,
         )
         for r in results
     ]  # fmt: skip

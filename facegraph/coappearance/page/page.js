@@ -20,16 +20,27 @@
     return (state.from === null || date >= state.from) && (state.to === null || date <= state.to);
   }
 
+  function moments(photoIds) {
+    // near-duplicate photos (a burst, a photo posted again) are one moment, counted once;
+    // each moment with the people of its fullest photo
+    const found = new Map();
+    for (const p of photoIds) {
+      const moment = data.countDuplicates ? p : ((photos[p] || {}).moment ?? p);
+      found.set(moment, Math.max(found.get(moment) || 0, (photos[p] || {}).people || 2));
+    }
+    return found;
+  }
+
   function tieWeight(tie) {
     // the tie's weight over the photos inside the date range (all of them without a range)
     if (state.from === null && state.to === null) return tie.weight;
-    const shared = tie.photos.filter(inRange);
-    if (data.weight === "photos") return shared.length;
+    const shared = moments(tie.photos.filter(inRange));
+    if (data.weight === "photos") return shared.size;
     if (data.weight === "newman") {
-      return shared.reduce((sum, p) => sum + 1 / Math.max(((photos[p] || {}).people || 2) - 1, 1), 0);
+      return [...shared.values()].reduce((sum, people) => sum + 1 / Math.max(people - 1, 1), 0);
     }
-    const either = new Set(byId.get(tie.a).photo_ids.filter(inRange).concat(byId.get(tie.b).photo_ids.filter(inRange)));
-    return either.size ? shared.length / either.size : 0;
+    const either = moments(byId.get(tie.a).photo_ids.filter(inRange).concat(byId.get(tie.b).photo_ids.filter(inRange)));
+    return either.size ? shared.size / either.size : 0;
   }
 
   // ------------------------------------------------------------------ nodes and edges
