@@ -209,3 +209,22 @@ def test_a_library_from_before_moments_is_grouped_at_its_next_ingest(tmp_path):
     assert report.processed == 0 and report.duplicates == 2
     hashed = query(library, "SELECT count(*) FROM images WHERE photo_hash IS NOT NULL")
     assert hashed == [(2,)]
+
+
+def test_the_sampled_bit_tables_find_the_moments_comparing_every_pair_finds():
+    rng = np.random.default_rng(5)
+    hashes, taken = [], []
+    for n in range(600):
+        base = rng.integers(0, 256, 32, dtype=np.uint8)
+        hashes.append(base.tobytes())
+        taken.append(datetime(2021, 1, 1) + timedelta(hours=n))
+        if n % 3 == 0:  # a copy: up to 30 of 256 bits flipped, no date
+            bits = np.unpackbits(base)
+            bits[rng.choice(256, size=int(rng.integers(1, 31)), replace=False)] ^= 1
+            hashes.append(np.packbits(bits).tobytes())
+            taken.append(None)
+    ids = list(range(1, len(hashes) + 1))
+    rows = (ids, hashes, taken, ["cam"] * len(ids), [1.5] * len(ids))
+    fast, every = group_moments(*rows), group_moments(*rows, exhaustive=True)
+    assert fast == every
+    assert len(ids) - len(set(fast.values())) == 200  # each copy joined its original
