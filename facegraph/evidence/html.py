@@ -48,8 +48,8 @@ def render_sheet(sheet: EvidenceSheet) -> str:
 <body>
 <h1>Evidence: {who}</h1>
 <p class="muted">{count} photo{"" if count == 1 else "s"} in which all of them appear
-({sheet.undated} undated; {sheet.moments} moments, near-duplicates counted once), oldest
-first. {ids}. Library {escape(sheet.library)};
+({sheet.undated} undated; {sheet.moments} moment{"" if sheet.moments == 1 else "s"},
+near-duplicates counted once), oldest first. {ids}. Library {escape(sheet.library)};
 made {escape(sheet.made_at)} by facegraph {escape(sheet.facegraph_version)}.</p>
 <p class="muted">Distance: from the face to the nearest other face of the same person (dlib's
 encodings; lower is nearer). Confidence: the share of search matches at that distance that
