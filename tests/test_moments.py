@@ -20,12 +20,18 @@ from PIL import Image
 
 import facegraph
 from facegraph.cli import main
+from facegraph.ingestion.decode import decode_photo
 from facegraph.ingestion.moments import (
     SAME_PICTURE_BITS,
     group_moments,
     hash_distance,
-    photo_hash,
 )
+from facegraph.ingestion.moments import photo_hash as pixels_hash
+
+
+def photo_hash(data: bytes) -> bytes:
+    """The hash ingest computes for a photo file's bytes."""
+    return pixels_hash(decode_photo(data, max_side=2160).pixels)
 
 
 def jpeg(image: Image.Image, quality: int = 92, exif: Image.Exif | None = None) -> bytes:

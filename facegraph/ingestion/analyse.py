@@ -6,7 +6,6 @@ becomes ``status="error"`` with a one-line reason, never an exception.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from dataclasses import dataclass, replace
 
@@ -106,8 +105,7 @@ def _locate_in_photo(path: str, settings: DetectionSettings) -> _Located | Photo
         return result
     info = decoded.info
     result.notes = decoded.notes
-    with contextlib.suppress(Exception):  # a hash is a nicety: never the photo's failure
-        result.photo_hash = photo_hash(data)
+    result.photo_hash = photo_hash(decoded.pixels)
     result.width, result.height, result.orientation = info.width, info.height, info.orientation
     result.taken_at, result.camera_make, result.camera_model = (
         info.taken_at,

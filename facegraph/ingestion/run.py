@@ -29,7 +29,7 @@ from ..library import Library, is_disk_failure, lease, resolve_library_path, tra
 from ..safe_text import printable
 from . import moments, store, store_results
 from .analyse import analyse_photos
-from .decode import read_bytes
+from .decode import decode_photo, read_bytes
 from .records import KnownImage, PhotoResult
 from .scan import ScanPlan, hash_file, plan_ingest, walk_photos
 from .settings import DetectionSettings
@@ -326,11 +326,13 @@ def regroup_moments(con: duckdb.DuckDBPyConnection) -> None:
     """Group the library's photos into moments (`moments`), hashing first the photos stored
     before hashes were kept."""
     rows = store.moment_inputs(con)
+    side = DetectionSettings().max_side * 2 ** DetectionSettings().upsample  # as ingest decodes
     missing = []
     for image_id, path, digest, *_ in rows:
         if digest is None:
             with contextlib.suppress(Exception):  # gone or unreadable: a moment of its own
-                missing.append((image_id, moments.photo_hash(read_bytes(path))))
+                pixels = decode_photo(read_bytes(path), max_side=side).pixels
+                missing.append((image_id, moments.photo_hash(pixels)))
     store.set_photo_hashes(con, missing)
     found = dict(missing)
     ids, _, hashes, taken, cameras, shapes, _ = zip(*rows, strict=True) if rows else ([],) * 7
