@@ -235,3 +235,27 @@ def test_the_confidence_table_falls_with_distance_and_has_a_threshold():
     assert np.all(np.diff(values) <= 0) and values[0] > 0.99 and values[-1] == 0
     limit = confidence.distance_for(0.5)
     assert confidence.confidence(limit) >= 0.5 > confidence.confidence(limit + 0.01)
+
+
+def test_identify_on_several_processes_prints_the_same_lines_in_the_same_order(tmp_path):
+    known, photos = tmp_path / "known", tmp_path / "photos"
+    known.mkdir()
+    photos.mkdir()
+    grace_hopper().save(known / "Grace Hopper.jpg")
+    astronaut().save(known / "Eileen Collins.jpg")
+    side_by_side(variant(grace_hopper(), 3), variant(astronaut(), 4)).save(photos / "a-pair.jpg")
+    variant(grace_hopper(), 9).save(photos / "b-grace.jpg")
+    Image.new("RGB", (300, 200), (80, 120, 160)).save(photos / "c-sky.jpg")
+    (photos / "d-notes.jpg").write_text("not a photo")
+    args = ["identify", str(known), str(photos), "--model", "auto"]
+    one = CliRunner().invoke(main, args)
+    every = CliRunner().invoke(main, [*args, "--cpus", "-1"])
+    assert one.exit_code == 0 and every.exit_code == 0, one.output + every.output
+    assert every.output == one.output
+    lines = one.output.splitlines()
+    named = sorted(tuple(line.rsplit(",", 1)) for line in lines if not line.startswith("WARN"))
+    assert [(Path(path).name, name) for path, name in named] == [
+        ("a-pair.jpg", "Eileen Collins"), ("a-pair.jpg", "Grace Hopper"),
+        ("b-grace.jpg", "Grace Hopper"), ("c-sky.jpg", "no_persons_found"),
+    ]  # fmt: skip
+    assert any("d-notes.jpg" in line and "Ignoring file" in line for line in lines)

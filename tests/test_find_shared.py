@@ -65,6 +65,8 @@ def test_identify_prints_what_face_recognition_prints(shared_faces, tmp_path):
     assert sorted(ours.output.splitlines()) == sorted(theirs.splitlines())
     names = {line.rsplit(",", 1)[1] for line in theirs.splitlines()}
     assert {"unknown_person"} < names and len(names) > 5  # the comparison says something
+    parallel = CliRunner().invoke(main, ["identify", str(known), str(unknown), "--cpus", "2"])
+    assert parallel.output == ours.output  # the same lines in the same order
     with_distance = CliRunner().invoke(
         main,
         ["identify", str(known), str(unknown), "--show-distance", "true", "--tolerance", "0.5"],

@@ -179,7 +179,13 @@ def _print_result(result, accepted) -> None:
     show_default=True,
     help="hog/cnn as face_recognition; auto: facegraph's RetinaFace.",
 )
-@click.option("--cpus", type=int, default=1, hidden=True, help="Accepted for compatibility.")
+@click.option(
+    "--cpus",
+    type=click.IntRange(-1),
+    default=1,
+    show_default=True,
+    help="Processes to use; -1: every core (face_recognition's option).",
+)
 @json_option
 @user_errors
 def identify_command(known_dir, photos, tolerance, show_distance, model, cpus, as_json) -> None:
@@ -202,6 +208,7 @@ def identify_command(known_dir, photos, tolerance, show_distance, model, cpus, a
         tolerance=tolerance,
         detector=model,
         warn=(lambda line: None) if as_json else warn,
+        cpus=cpus,
     )
     if as_json:
         print_json([vars(found) for found in found_all])
