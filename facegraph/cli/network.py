@@ -69,7 +69,7 @@ def run_command(photo_dirs, library, out, settings, params, engine, as_json) -> 
     click.echo(
         f"{ingested.processed} photos analysed ({ingested.faces_added} faces, "
         f"{len(ingested.errors)} failed); {clustered.people} people; "
-        f"graph {report.sync.mode}",
+        f"graph {report.sync.mode}; {ingested.duplicates} near-duplicate photos (counted once)",
         err=True,
     )
     if report.faces_without_person:
