@@ -12,7 +12,8 @@ FollowTheMoney (one JSON entity a line, ``.ftm.json``):
 - ``Associate`` per tie, with ``startDate``/``endDate`` from the shared photos' dates and every
   shared photo as ``proof``.
 
-Neo4j (``neo4j-admin database import full``): ``NAME.people.csv`` (``:ID(Person)``),
+Neo4j (``neo4j-admin database import full``; control characters in paths written as ``\\xNN``,
+so no field spans lines): ``NAME.people.csv`` (``:ID(Person)``),
 ``NAME.photos.csv`` (``:ID(Photo)``), ``NAME.appears_in.csv`` (``APPEARS_IN``, person → photo)
 and ``NAME.ties.csv`` (``APPEARS_WITH``, person → person, with the tie's weights and dates).
 """
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+
+from ..safe_text import printable
 
 #: the entity ID prefixes; stable, so exports of the same library line up
 PERSON, PHOTO = "facegraph-person-", "facegraph-photo-"
@@ -140,7 +143,7 @@ def write_neo4j(network: nx.Graph, photos: list[dict[str, Any]], out: Path) -> l
         paths["photos"],
         ["photoId:ID(Photo)", "path", "taken_at:datetime", ":LABEL"],
         [
-            [i, r["path"], r["taken_at"].isoformat() if r["taken_at"] else "", "Photo"]
+            [i, printable(r["path"]), r["taken_at"].isoformat() if r["taken_at"] else "", "Photo"]
             for i, r in images.items()
         ],
     )

@@ -335,7 +335,7 @@ def regroup_moments(con: duckdb.DuckDBPyConnection) -> None:
                 missing.append((image_id, moments.photo_hash(pixels)))
     store.set_photo_hashes(con, missing)
     found = dict(missing)
-    ids, _, hashes, taken, cameras, shapes, _ = zip(*rows, strict=True) if rows else ([],) * 7
+    ids, _, hashes, taken, cameras, shapes = zip(*rows, strict=True) if rows else ([],) * 6
     hashes = [found.get(i, h) for i, h in zip(ids, hashes, strict=True)]
     grouped = moments.group_moments(ids, hashes, taken, cameras, shapes)
     store.set_moments(con, grouped)

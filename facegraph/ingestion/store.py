@@ -207,14 +207,16 @@ def iter_face_crops(
 
 
 def moment_inputs(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    """``(image_id, path, photo_hash, taken_at, camera, shape, moment)`` of every photo with
-    faces that is where it was: what near-duplicates are judged by (`moments`)."""
-    return con.execute(
-        "SELECT image_id, path, photo_hash, taken_at,"
+    """``(image_id, path, photo_hash, taken_at, camera, shape)`` of every photo with faces that
+    is where it was: what near-duplicates are judged by (`moments`); `path` is the one to
+    open."""
+    rows = con.execute(
+        "SELECT image_id, path, path_bytes, photo_hash, taken_at,"
         " coalesce(camera_make, '') || '/' || coalesce(camera_model, ''),"
-        " width / nullif(height, 0), moment FROM images"
+        " width / nullif(height, 0) FROM images"
         " WHERE status = 'ok' AND missing_since IS NULL ORDER BY image_id"
     ).fetchall()
+    return [(row[0], os_path(row[1], row[2]), *row[3:]) for row in rows]
 
 
 def set_photo_hashes(con: duckdb.DuckDBPyConnection, hashes: Sequence[tuple[int, bytes]]) -> None:
