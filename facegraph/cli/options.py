@@ -282,6 +282,7 @@ def detection_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "Read the names and face regions of the photos' XMP (digiKam, Lightroom, Picasa; "
             "embedded or in sidecars); named faces become those people.",
         ),
+        ("video_every", FiniteFloat(0.04, 3600), "Videos: look at a frame every N seconds."),
     )
 
     @functools.wraps(command)

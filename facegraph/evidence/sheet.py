@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..find.confidence import confidence
+from ..ingestion.video import video_of
 from ..library import Library
 from ..people.read import resolve_people
 from . import store
@@ -120,7 +121,8 @@ def evidence_sheet(library: LibraryPath, people: Sequence[int | str]) -> Evidenc
     first_of_moment: dict[int, str] = {}
     for photo in photos:
         first = first_of_moment.setdefault(photo["moment"], photo["path"])
-        sha256, state = _file_digest(photo["path"], photo["content_hash"])
+        # a video's shot (VIDEO#t=START,END) is proved by the video file
+        sha256, state = _file_digest(video_of(photo["path"]), photo["content_hash"])
         listed.append(
             EvidencePhoto(
                 image_id=photo["image_id"],

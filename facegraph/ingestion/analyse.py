@@ -79,6 +79,34 @@ def find_faces(pixels: np.ndarray, settings: DetectionSettings, original_width: 
     return boxes, shapes, face_encoder(settings.encoder).encode(chips, settings.jitters)
 
 
+def face_records(
+    pixels: np.ndarray, boxes, shapes, to_original: float, size: tuple[int, int]
+) -> list[FaceRecord]:
+    """The faces found in `pixels` as stored, in the original's coordinates (`to_original`:
+    the original's `size`, width and height, over that of `pixels`), with crop, sharpness and
+    quality; their encodings to come."""
+    faces = []
+    for box, shape in zip(boxes, shapes, strict=True):
+        original = box.scaled(to_original)
+        face = FaceRecord(
+            box=(original.left, original.top, original.right, original.bottom),
+            score=box.score,
+            landmarks=face_ops.landmark_points(shape) * np.float32(to_original),
+            encoding=np.empty(0, np.float32),  # filled in by the batch encoder
+            crop_jpeg=crop_jpeg(pixels, (box.left, box.top, box.right, box.bottom)),
+            detector_landmarks=original.landmarks,
+        )
+        face.sharpness = quality.sharpness(face.crop_jpeg, face.box, size)
+        if face.detector_landmarks is None:
+            turned, limit = quality.turn(face.landmarks), quality.MAX_TURN
+        else:
+            turned = quality.detector_turn(face.detector_landmarks)
+            limit = quality.MAX_DETECTOR_TURN
+        face.quality = quality.quality_issues(original.width, face.sharpness, turned, limit)
+        faces.append(face)
+    return faces
+
+
 @dataclass
 class _Located:
     """A photo whose faces are found but not yet encoded."""
@@ -124,25 +152,8 @@ def _locate_in_photo(path: str, settings: DetectionSettings) -> _Located | Photo
     except Exception as exc:  # a dlib failure on one photo must not stop the run
         result.error = f"face detection failed: {_first_line(exc)}"
         return result
-    to_original = 1 / decoded.scale
-    for box, shape in zip(boxes, shapes, strict=True):
-        original = box.scaled(to_original)
-        face = FaceRecord(
-            box=(original.left, original.top, original.right, original.bottom),
-            score=box.score,
-            landmarks=face_ops.landmark_points(shape) * np.float32(to_original),
-            encoding=np.empty(0, np.float32),  # filled in by the batch encoder
-            crop_jpeg=crop_jpeg(decoded.pixels, (box.left, box.top, box.right, box.bottom)),
-            detector_landmarks=original.landmarks,
-        )
-        face.sharpness = quality.sharpness(face.crop_jpeg, face.box, (info.width, info.height))
-        if face.detector_landmarks is None:
-            turned, limit = quality.turn(face.landmarks), quality.MAX_TURN
-        else:
-            turned = quality.detector_turn(face.detector_landmarks)
-            limit = quality.MAX_DETECTOR_TURN
-        face.quality = quality.quality_issues(original.width, face.sharpness, turned, limit)
-        result.faces.append(face)
+    size = (info.width, info.height)
+    result.faces = face_records(decoded.pixels, boxes, shapes, 1 / decoded.scale, size)
     result.status = "ok" if result.faces else "no_faces"
     located = _Located(result, chips)
     if settings.attributes:

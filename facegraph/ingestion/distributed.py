@@ -70,9 +70,9 @@ class ModelLoader(WorkerPlugin):
 
 def analyse_batch(paths: list[str], settings: DetectionSettings) -> list[PhotoResult]:
     """What a worker runs: one batch of photos, their faces encoded together."""
-    from .analyse import analyse_photos
+    from .analyse_video import analyse_items
 
-    return analyse_photos(paths, settings)
+    return analyse_items(paths, settings)
 
 
 def analyse_on_dask(

@@ -29,6 +29,10 @@ class FaceRecord:
     attributes_skipped: str | None = None
     #: the detector's own five points where it has them (RetinaFace), (5, 2) float32
     detector_landmarks: np.ndarray | None = None
+    #: a video's face (a track): the seconds of its first, last and best sampled frame
+    start_s: float | None = None
+    end_s: float | None = None
+    best_s: float | None = None
 
 
 @dataclass
@@ -58,6 +62,11 @@ class PhotoResult:
     faces: list[FaceRecord] = field(default_factory=list)
     #: the photo's difference hash, for near-duplicates (`moments.photo_hash`)
     photo_hash: bytes | None = None
+    #: "photo", "video" (its faces are in its shots) or "shot" (`video`)
+    kind: str = "photo"
+    duration_s: float | None = None
+    #: a video: the addresses of its shots as analysed now (older ones are removed)
+    shots: list[str] = field(default_factory=list)
     #: what reading the photo warned of (damaged EXIF...), one line each
     notes: list[str] = field(default_factory=list)
     #: the regions of its XMP (`facegraph.xmp`), each with the face it marks

@@ -28,7 +28,7 @@ from ..faces.encode import onnx_threads
 from ..library import Library, is_disk_failure, lease, resolve_library_path, transaction
 from ..safe_text import printable
 from . import moments, store, store_results
-from .analyse import analyse_photos
+from .analyse_video import analyse_items
 from .decode import decode_photo, read_bytes
 from .records import KnownImage, PhotoResult
 from .scan import ScanPlan, hash_file, plan_ingest, walk_photos
@@ -97,7 +97,7 @@ def _init_worker(settings: DetectionSettings) -> None:
 
 def _analyse_in_worker(paths: list[str]) -> list[PhotoResult]:
     assert _worker_settings is not None
-    return analyse_photos(paths, _worker_settings)
+    return analyse_items(paths, _worker_settings)
 
 
 def _tasks(paths: list[str], workers: int) -> list[list[str]]:
@@ -111,7 +111,7 @@ def _analyse_all(
 ) -> Iterator[PhotoResult]:
     if workers <= 1 or len(paths) <= 1:
         for task in _tasks(paths, 1):
-            yield from analyse_photos(task, settings)
+            yield from analyse_items(task, settings)
         return
     # spawn, not fork: the parent holds an open DuckDB connection and its threads
     context = multiprocessing.get_context("spawn")
@@ -210,6 +210,10 @@ def ingest(
             results = _analyse_all(to_do, settings, workers)
         try:
             for result in results:
+                if result.kind == "shot":  # a part of the video that follows it
+                    report.faces_added += len(result.faces)
+                    pending.append(result)
+                    continue
                 report.processed += 1
                 report.warnings += [f"{printable(result.path)}: {note}" for note in result.notes]
                 if result.status == "error":

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from ..xmp.files import sidecar_stamp
 from .decode import is_photo_path
 from .records import KnownImage
+from .video import is_video_path
 
 
 def content_hash(data: bytes) -> str:
@@ -101,7 +102,7 @@ def walk_photos(
             ]
             names = set(files)
             for name in files:
-                if is_photo_path(name):
+                if is_photo_path(name) or is_video_path(name):
                     add(os.path.join(folder, name), names)
     return [found[path] for path in sorted(found)]
 

@@ -47,6 +47,8 @@ class DetectionSettings:
     #: read the names and face regions in the photos' XMP (`facegraph.xmp`); not part of
     #: `describe` either
     regions: bool = True
+    #: videos: a frame is looked at every this many seconds (`ingestion.video`)
+    video_every: float = 1.0
 
     def __post_init__(self) -> None:
         check_number("upsample", self.upsample, 0, 3)
@@ -54,6 +56,7 @@ class DetectionSettings:
         check_number("min_face", self.min_face, 0)
         check_number("jitters", self.jitters, 1, 100)
         check_number("max_pixels", self.max_pixels, 1)
+        check_number("video_every", self.video_every, 0.04, 3600)
 
     def describe(self) -> str:
         """The settings as stored with each photo (``images.detection``): the detector with

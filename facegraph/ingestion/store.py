@@ -17,6 +17,7 @@ def known_images(con: duckdb.DuckDBPyConnection) -> dict[str, KnownImage]:
     rows = con.execute(
         "SELECT image_id, path, size_bytes, mtime_ns, status, content_hash,"
         " missing_since IS NOT NULL, detection, sidecars, path_bytes FROM images"
+        " WHERE kind != 'shot'"  # a shot is a part of a video file, not a file
     ).fetchall()
     known = {}
     for *fields, raw in rows:
@@ -207,14 +208,14 @@ def iter_face_crops(
 
 
 def moment_inputs(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    """``(image_id, path, photo_hash, taken_at, camera, shape)`` of every photo with faces that
-    is where it was: what near-duplicates are judged by (`moments`); `path` is the one to
+    """``(image_id, path, photo_hash, taken_at, camera, shape)`` of every photo (not video) with
+    faces that is where it was: what near-duplicates are judged by (`moments`); `path` is the one to
     open."""
     rows = con.execute(
         "SELECT image_id, path, path_bytes, photo_hash, taken_at,"
         " coalesce(camera_make, '') || '/' || coalesce(camera_model, ''),"
         " width / nullif(height, 0) FROM images"
-        " WHERE status = 'ok' AND missing_since IS NULL ORDER BY image_id"
+        " WHERE status = 'ok' AND kind = 'photo' AND missing_since IS NULL ORDER BY image_id"
     ).fetchall()
     return [(row[0], os_path(row[1], row[2]), *row[3:]) for row in rows]
 
@@ -263,8 +264,8 @@ def set_moments(con: duckdb.DuckDBPyConnection, moments: dict[int, int]) -> None
 def photos_without_moment(con: duckdb.DuckDBPyConnection) -> int:
     """Photos with faces not yet grouped into moments (a library from before moments)."""
     return con.execute(
-        "SELECT count(*) FROM images WHERE status = 'ok' AND missing_since IS NULL"
-        " AND moment IS NULL"
+        "SELECT count(*) FROM images WHERE status = 'ok' AND kind = 'photo'"
+        " AND missing_since IS NULL AND moment IS NULL"
     ).fetchall()[0][0]
 
 

@@ -12,6 +12,7 @@ import pyarrow as pa
 from ..library import transaction
 from .records import FaceRecord, PhotoResult, stored_path
 from .same_faces import FORGOTTEN_IOU, match_faces
+from .video import FRAGMENT
 
 _IMAGE_COLUMNS = {
     "path": pa.string(),
@@ -31,6 +32,8 @@ _IMAGE_COLUMNS = {
     "detection": pa.string(),
     "sidecars": pa.string(),
     "photo_hash": pa.binary(),
+    "kind": pa.string(),
+    "duration_s": pa.float64(),
 }
 
 _UPSERT_IMAGES = f"""
@@ -44,7 +47,8 @@ ON CONFLICT (path) DO UPDATE SET
     camera_make = excluded.camera_make, camera_model = excluded.camera_model,
     status = excluded.status, error = excluded.error, face_count = excluded.face_count,
     detection = excluded.detection, sidecars = excluded.sidecars,
-    photo_hash = excluded.photo_hash, ingested_at = now(),
+    photo_hash = excluded.photo_hash, kind = excluded.kind, duration_s = excluded.duration_s,
+    ingested_at = now(),
     missing_since = NULL
 RETURNING path, image_id
 """
@@ -58,7 +62,7 @@ def _upsert_images(
         (
             *stored_path(r.path), r.content_hash, r.size_bytes, r.mtime_ns, r.width, r.height,
             r.orientation, r.taken_at, r.camera_make, r.camera_model, r.status, r.error,
-            len(r.faces), detection, r.sidecars, r.photo_hash,
+            len(r.faces), detection, r.sidecars, r.photo_hash, r.kind, r.duration_s,
         )
         for r in results
     ]  # fmt: skip
@@ -144,6 +148,8 @@ def write_results(
             rows["age_spread"].append(estimate.age_spread if estimate else None)
             rows["male_probability"].append(estimate.male_probability if estimate else None)
             rows["attributes_skipped"].append(face.attributes_skipped)
+            for name in ("start_s", "end_s", "best_s"):
+                rows[name].append(getattr(face, name))
             landmarks.append(np.asarray(face.landmarks, dtype=np.float32).reshape(10))
             points = face.detector_landmarks
             detector_landmarks.append(
@@ -157,7 +163,30 @@ def write_results(
             _write_faces(con, rows, landmarks, detector_landmarks, encodings, attributes_model)
         stored_ids = zip(placed, rows["face_id"], strict=True)
         _write_regions(con, image_ids, results, {id(f): i for (_, _, f), i in stored_ids})
+        for result in results:
+            if result.kind == "video":
+                _remove_old_shots(con, stored_path(result.path)[0], result.shots)
     return sum(carried)
+
+
+def _remove_old_shots(con: duckdb.DuckDBPyConnection, video: str, shots: Sequence[str]) -> None:
+    """Remove the shots of `video` stored by an earlier analysis and not found now."""
+    prefix = video + FRAGMENT
+    old = [
+        image_id
+        for image_id, path in con.execute(
+            "SELECT image_id, path FROM images WHERE kind = 'shot' AND starts_with(path, ?)",
+            [prefix],
+        ).fetchall()
+        if path not in set(shots)
+    ]
+    if old:
+        faces = [f for (f,) in con.execute(
+            "SELECT face_id FROM faces WHERE image_id IN (SELECT unnest(?))", [old]
+        ).fetchall()]  # fmt: skip
+        _delete_faces(con, faces)
+        con.execute("DELETE FROM photo_regions WHERE image_id IN (SELECT unnest(?))", [old])
+        con.execute("DELETE FROM images WHERE image_id IN (SELECT unnest(?))", [old])
 
 
 def _write_regions(
@@ -207,12 +236,13 @@ def _write_regions(
 _FACE_COLUMNS = (
     "face_id", "carried", "image_id", "face_index", "box_left", "box_top", "box_right",
     "box_bottom", "detector_score", "crop_jpeg", "sharpness", "quality", "age", "age_spread",
-    "male_probability", "attributes_skipped",
+    "male_probability", "attributes_skipped", "start_s", "end_s", "best_s",
 )  # fmt: skip
 #: what a face found again takes from the new analysis (the rest of its row it keeps)
 _ANALYSED = (
     "face_index", "box_left", "box_top", "box_right", "box_bottom", "detector_score",
     "crop_jpeg", "sharpness", "quality", "landmarks", "detector_landmarks", "encoding",
+    "start_s", "end_s", "best_s",
 )  # fmt: skip
 
 

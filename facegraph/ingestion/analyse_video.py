@@ -1,0 +1,119 @@
+"""One video in, its shots and their tracks out (`video`): what a worker does for a video file.
+
+Like `analyse`, it touches no database and never raises: a video that cannot be read becomes
+one result with ``status="error"`` and a one-line reason.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import PhotoError
+from ..faces import detect as face_ops
+from ..faces.encode import face_encoder
+from .analyse import analyse_photos, face_records, locate_faces
+from .records import FaceRecord, PhotoResult
+from .scan import file_stamp, hash_file
+from .settings import DetectionSettings
+from .video import (
+    Sighting,
+    Track,
+    follow,
+    is_cut,
+    is_video_path,
+    open_video,
+    shot_path,
+    shot_time,
+    thumbnail,
+)
+
+
+def analyse_items(paths: list[str], settings: DetectionSettings) -> list[PhotoResult]:
+    """What ingest's workers do: `analyse_photos` for the photos, `analyse_video` for each
+    video."""
+    photos = [p for p in paths if not is_video_path(p)]
+    results = analyse_photos(photos, settings) if photos else []
+    for path in paths:
+        if is_video_path(path):
+            results += analyse_video(path, settings)
+    return results
+
+
+def analyse_video(path: str, settings: DetectionSettings) -> list[PhotoResult]:
+    """The video's shots that show faces (each a result of kind ``shot`` whose faces are its
+    tracks), then the video itself (kind ``video``; its stamp last, so a video cut short is
+    analysed again whole)."""
+    size, mtime_ns = file_stamp(path) or (0, 0)
+    video = PhotoResult(path=path, size_bytes=size, mtime_ns=mtime_ns, status="error")
+    video.kind = "video"
+    try:
+        video.content_hash = hash_file(path)
+        info, frames = open_video(
+            path, settings.video_every, settings.max_side * 2**settings.upsample
+        )
+        sightings, shots, times = _sight_faces(frames, info.width, settings)
+    except PhotoError as exc:
+        video.error = str(exc)
+        return [video]
+    except OSError as exc:
+        video.error = f"cannot read file: {exc.strerror or exc}"
+        return [video]
+    video.width, video.height, video.duration_s = info.width, info.height, info.duration_s
+    video.taken_at = info.taken_at
+    results = []
+    tracks = follow(sightings, shots)
+    for shot in sorted({t.shot for t in tracks}):
+        seconds = [t for t, s in zip(times, shots, strict=True) if s == shot]
+        part = PhotoResult(
+            path=shot_path(path, seconds[0], seconds[-1]),
+            size_bytes=size,
+            mtime_ns=mtime_ns,
+            status="ok",
+            width=info.width,
+            height=info.height,
+            taken_at=shot_time(info.taken_at, seconds[0]),
+            faces=[_track_face(t) for t in tracks if t.shot == shot],
+        )
+        part.kind, part.duration_s = "shot", seconds[-1] - seconds[0]
+        results.append(part)
+    video.status = "ok" if results else "no_faces"
+    video.shots = [r.path for r in results]
+    return [*results, video]
+
+
+def _sight_faces(frames, width: int, settings: DetectionSettings):
+    """Every sampled frame's faces (each a `Sighting` carrying its `FaceRecord`), the shot of
+    each frame and its time."""
+    encoder = face_encoder(settings.encoder)
+    sightings: list[list[Sighting]] = []
+    shots: list[int] = []
+    times: list[float] = []
+    previous = None
+    for frame in frames:
+        small = thumbnail(frame.pixels)
+        cut = is_cut(previous, small)
+        shots.append((shots[-1] + 1 if shots else 0) if cut else shots[-1])
+        previous = small
+        times.append(frame.seconds)
+        try:
+            boxes, shapes = locate_faces(frame.pixels, settings, width)
+            chips = face_ops.face_chips(frame.pixels, shapes)
+            encodings = encoder.encode(chips, settings.jitters) if len(chips) else []
+        except Exception as exc:  # a dlib failure on one frame must not stop the video
+            raise PhotoError(f"face detection failed at {frame.seconds:.0f} s: {exc}") from None
+        to_original = width / frame.pixels.shape[1]
+        height = round(frame.pixels.shape[0] * to_original)
+        faces = face_records(frame.pixels, boxes, shapes, to_original, (width, height))
+        found = []
+        for index, (face, encoding) in enumerate(zip(faces, encodings, strict=True)):
+            face.encoding = np.asarray(encoding, np.float32)
+            found.append(Sighting(frame.seconds, face.box, face.encoding, index, face))
+        sightings.append(found)
+    return sightings, shots, times
+
+
+def _track_face(track: Track) -> FaceRecord:
+    best = track.best
+    face: FaceRecord = best.face
+    face.start_s, face.end_s, face.best_s = track.start, track.end, best.seconds
+    return face

@@ -1,0 +1,228 @@
+"""Faces in video: frames sampled every few seconds, cut into shots, faces followed from frame
+to frame within a shot (tracks), each track stored once.
+
+A video is an item of the library like a photo (``kind='video'``). Each shot that shows faces
+is stored as an item of its own, ``VIDEO#t=START,END`` (a media-fragment address: the video
+from START to END seconds), dated from the video's creation time plus START, whose faces are
+the shot's tracks: one face per person followed, with its best frame's box, crop and encoding
+and the seconds it spans. So people seen together in a shot are tied by it, like people in one
+photo, and a person followed for a minute is one face, not sixty.
+
+Frames are decoded by FFmpeg (PyAV's wheel ships it), scaled by FFmpeg to the analysis size,
+turned upright by the video's rotation; audio is never read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from ..errors import PhotoError
+
+VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi"})
+#: a sampled frame starts a new shot when most of it changed: the median, over an 8x8 grid, of
+#: each cell's colour difference with the last sampled frame (0-255) is above this
+SHOT_CHANGE = 20.0
+#: a face joins a track of its shot when their encodings lie this near
+TRACK_DISTANCE = 0.5
+#: ... or when its box overlaps the track's last box this much and the encodings are not far
+TRACK_IOU, TRACK_LOOSE_DISTANCE = 0.4, 0.65
+#: the marker between a video's path and a shot's seconds
+FRAGMENT = "#t="
+
+
+def is_video_path(path: str) -> bool:
+    name = os.path.basename(path)
+    return not name.startswith(".") and os.path.splitext(name)[1].lower() in VIDEO_EXTENSIONS
+
+
+def shot_path(video: str, start: float, end: float) -> str:
+    return f"{video}{FRAGMENT}{start:.1f},{end:.1f}"
+
+
+def video_of(path: str) -> str:
+    """The video file a shot's address names (a photo's path as it is)."""
+    return path.split(FRAGMENT, 1)[0] if FRAGMENT in path else path
+
+
+@dataclass
+class VideoInfo:
+    width: int
+    height: int
+    duration_s: float | None
+    taken_at: datetime | None
+
+
+@dataclass
+class Frame:
+    seconds: float
+    pixels: np.ndarray  # upright RGB
+
+
+@dataclass
+class Sighting:
+    """One face in one sampled frame."""
+
+    seconds: float
+    box: tuple[float, float, float, float]  # in the frame's pixels
+    encoding: np.ndarray
+    index: int  # which face of that frame
+    face: Any = None  # what is stored of it, should it be its track's best
+
+
+@dataclass
+class Track:
+    shot: int
+    sightings: list[Sighting] = field(default_factory=list)
+
+    @property
+    def best(self) -> Sighting:
+        """The sighting its face is stored from: the widest (most detail)."""
+        return max(self.sightings, key=lambda s: (s.box[2] - s.box[0], -s.seconds))
+
+    @property
+    def start(self) -> float:
+        return self.sightings[0].seconds
+
+    @property
+    def end(self) -> float:
+        return self.sightings[-1].seconds
+
+
+def open_video(path: str, every: float, max_side: int) -> tuple[VideoInfo, Iterator[Frame]]:
+    """The video's facts and its frames every `every` seconds, scaled so the long side is at
+    most `max_side`, upright. Raises `PhotoError` with a one-line reason."""
+    import av
+
+    if os.path.exists(path) and os.path.getsize(path) == 0:
+        raise PhotoError("empty file (0 bytes)")
+    try:
+        container = av.open(path)
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
+        raise PhotoError(f"not a video FFmpeg can read ({_reason(exc)})") from None
+    if not container.streams.video:
+        container.close()
+        raise PhotoError("no video stream (audio only?)")
+    stream = container.streams.video[0]
+    stream.thread_type = "AUTO"
+    width, height = stream.codec_context.width, stream.codec_context.height
+    if not width or not height:
+        container.close()
+        raise PhotoError("the video stream has no picture size")
+    scale = min(1.0, max_side / max(width, height))
+    size = (max(2, round(width * scale)), max(2, round(height * scale)))
+    duration = float(container.duration / av.time_base) if container.duration else None
+    info = VideoInfo(width, height, duration, _creation_time(container))
+    return info, _frames(container, stream, every, size, info)
+
+
+def _frames(container, stream, every: float, size, info: VideoInfo) -> Iterator[Frame]:
+    import av
+
+    next_at = 0.0
+    try:
+        for frame in container.decode(stream):
+            seconds = float(frame.time) if frame.time is not None else next_at
+            if seconds + 1e-6 < next_at:
+                continue
+            pixels = frame.to_ndarray(format="rgb24", width=size[0], height=size[1])
+            turns = round((getattr(frame, "rotation", 0) or 0) / 90) % 4
+            if turns:
+                pixels = np.ascontiguousarray(np.rot90(pixels, turns))
+                if turns % 2:
+                    info.width, info.height = info.height, info.width
+            yield Frame(seconds, pixels)
+            next_at = (int(seconds / every) + 1) * every
+    except av.error.FFmpegError as exc:
+        raise PhotoError(
+            f"damaged video: decoding stopped at {next_at:.0f} s ({_reason(exc)})"
+        ) from None
+    finally:
+        container.close()
+
+
+def _creation_time(container) -> datetime | None:
+    text = (container.metadata or {}).get("creation_time")
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when.replace(tzinfo=None)
+
+
+def thumbnail(pixels: np.ndarray) -> np.ndarray:
+    """A frame as the mean colour of each cell of an 8x8 grid, to tell shots apart."""
+    height, width = pixels.shape[:2]
+    rows = np.linspace(0, height, 9).astype(int)
+    cols = np.linspace(0, width, 9).astype(int)
+    step = max(1, max(height, width) // 256)
+    return np.array(
+        [
+            [pixels[r0:r1:step, c0:c1:step].reshape(-1, 3).mean(axis=0) for c0, c1 in
+             zip(cols[:-1], cols[1:], strict=True)]
+            for r0, r1 in zip(rows[:-1], rows[1:], strict=True)
+        ],
+        np.float32,
+    )  # fmt: skip
+
+
+def is_cut(previous: np.ndarray | None, current: np.ndarray) -> bool:
+    """Whether the frame of thumbnail `current` starts a new shot after `previous`'s: most of
+    the picture changed (the median cell), not just a part (someone walking in)."""
+    if previous is None:
+        return True
+    return float(np.median(np.abs(current - previous).mean(axis=2))) > SHOT_CHANGE
+
+
+def follow(sightings: list[list[Sighting]], shots: list[int]) -> list[Track]:
+    """Tracks from each sampled frame's faces (`shots`: the shot of each frame): a face joins
+    the nearest track of its shot not already seen in its frame, else starts one."""
+    tracks: list[Track] = []
+    for frame_faces, shot in zip(sightings, shots, strict=True):
+        open_tracks = [t for t in tracks if t.shot == shot]
+        pairs = []
+        for s in frame_faces:
+            for t in open_tracks:
+                last = t.sightings[-1]
+                gap = float(np.linalg.norm(last.encoding - s.encoding))
+                if gap < TRACK_DISTANCE or (
+                    gap < TRACK_LOOSE_DISTANCE and _iou(last.box, s.box) >= TRACK_IOU
+                ):
+                    pairs.append((gap, id(s), s, t))
+        taken_faces, taken_tracks = set(), set()
+        for _, key, s, t in sorted(pairs, key=lambda p: p[:2]):
+            if key in taken_faces or id(t) in taken_tracks:
+                continue
+            t.sightings.append(s)
+            taken_faces.add(key)
+            taken_tracks.add(id(t))
+        for s in frame_faces:
+            if id(s) not in taken_faces:
+                tracks.append(Track(shot, [s]))
+    return tracks
+
+
+def _iou(a, b) -> float:
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    inter = width * height
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+def shot_time(taken_at: datetime | None, seconds: float) -> datetime | None:
+    return taken_at + timedelta(seconds=seconds) if taken_at is not None else None
+
+
+def _reason(exc: BaseException) -> str:
+    """FFmpeg's words for what went wrong, without its error number and the path."""
+    text = getattr(exc, "strerror", None) or str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:1].lower() + text.splitlines()[0][1:]
