@@ -51,7 +51,8 @@ def analyse_video(path: str, settings: DetectionSettings) -> list[PhotoResult]:
         info, frames = open_video(
             path, settings.video_every, settings.max_side * 2**settings.upsample
         )
-        sightings, shots, times = _sight_faces(frames, info.width, settings)
+        long_side = max(info.width, info.height)  # the same whichever way the video turns
+        sightings, shots, times = _sight_faces(frames, long_side, settings)
     except PhotoError as exc:
         video.error = str(exc)
         return [video]
@@ -81,8 +82,9 @@ def analyse_video(path: str, settings: DetectionSettings) -> list[PhotoResult]:
     return [*results, video]
 
 
-def _sight_faces(frames, width: int, settings: DetectionSettings):
-    """Every sampled frame's faces (each a `Sighting` carrying its `FaceRecord`), the shot of
+def _sight_faces(frames, long_side: int, settings: DetectionSettings):
+    """Every sampled frame's faces (each a `Sighting` carrying its `FaceRecord`, in the
+    coordinates of the video's full size, upright: `long_side` is its long side), the shot of
     each frame and its time."""
     encoder = face_encoder(settings.encoder)
     sightings: list[list[Sighting]] = []
@@ -95,14 +97,14 @@ def _sight_faces(frames, width: int, settings: DetectionSettings):
         shots.append((shots[-1] + 1 if shots else 0) if cut else shots[-1])
         previous = small
         times.append(frame.seconds)
+        to_original = long_side / max(frame.pixels.shape[:2])
+        height, width = (round(side * to_original) for side in frame.pixels.shape[:2])
         try:
             boxes, shapes = locate_faces(frame.pixels, settings, width)
             chips = face_ops.face_chips(frame.pixels, shapes)
             encodings = encoder.encode(chips, settings.jitters) if len(chips) else []
         except Exception as exc:  # a dlib failure on one frame must not stop the video
             raise PhotoError(f"face detection failed at {frame.seconds:.0f} s: {exc}") from None
-        to_original = width / frame.pixels.shape[1]
-        height = round(frame.pixels.shape[0] * to_original)
         faces = face_records(frame.pixels, boxes, shapes, to_original, (width, height))
         found = []
         for index, (face, encoding) in enumerate(zip(faces, encodings, strict=True)):
