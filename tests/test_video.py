@@ -79,6 +79,8 @@ def test_a_video_gives_its_shots_and_one_face_per_person_followed(filmed):
         ("portrait.jpg", "photo"),
     ]
     assert items[0][2] == pytest.approx(7.0, abs=0.2)
+    stats = facegraph.stats(library)
+    assert stats["images"] == 2 and stats["faces"] == 4  # the files; 3 tracks and the photo
     tracks = query(
         library,
         "SELECT i.path, f.start_s, f.end_s, f.person_id FROM faces f JOIN images i"

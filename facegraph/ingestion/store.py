@@ -131,8 +131,9 @@ def write_attributes(con: duckdb.DuckDBPyConnection, results: Sequence, model: s
 
 def library_stats(con: duckdb.DuckDBPyConnection) -> dict:
     """Counts of images (by status, missing), faces, and the regions of the photos' XMP."""
-    by_status = dict(con.execute("SELECT status, count(*) FROM images GROUP BY status").fetchall())
-    images, missing = con.execute("SELECT count(*), count(missing_since) FROM images").fetchall()[0]
+    files = "FROM images WHERE kind != 'shot'"  # a video's shots are parts of its file
+    by_status = dict(con.execute(f"SELECT status, count(*) {files} GROUP BY status").fetchall())
+    images, missing = con.execute(f"SELECT count(*), count(missing_since) {files}").fetchall()[0]
     faces = con.execute("SELECT count(*) FROM faces").fetchall()[0][0]
     regions, named, made = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE name IS NOT NULL AND face_id IS NOT NULL),"

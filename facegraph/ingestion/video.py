@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import PhotoError
+from ..xmp.regions import overlap
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi"})
 #: a sampled frame starts a new shot when most of it changed: the median, over an 8x8 grid, of
@@ -193,7 +194,7 @@ def follow(sightings: list[list[Sighting]], shots: list[int]) -> list[Track]:
                 last = t.sightings[-1]
                 gap = float(np.linalg.norm(last.encoding - s.encoding))
                 if gap < TRACK_DISTANCE or (
-                    gap < TRACK_LOOSE_DISTANCE and _iou(last.box, s.box) >= TRACK_IOU
+                    gap < TRACK_LOOSE_DISTANCE and overlap(last.box, s.box) >= TRACK_IOU
                 ):
                     pairs.append((gap, id(s), s, t))
         taken_faces, taken_tracks = set(), set()
@@ -207,15 +208,6 @@ def follow(sightings: list[list[Sighting]], shots: list[int]) -> list[Track]:
             if id(s) not in taken_faces:
                 tracks.append(Track(shot, [s]))
     return tracks
-
-
-def _iou(a, b) -> float:
-    width = min(a[2], b[2]) - max(a[0], b[0])
-    height = min(a[3], b[3]) - max(a[1], b[1])
-    if width <= 0 or height <= 0:
-        return 0.0
-    inter = width * height
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
 def shot_time(taken_at: datetime | None, seconds: float) -> datetime | None:
