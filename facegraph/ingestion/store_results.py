@@ -165,20 +165,22 @@ def write_results(
         _write_regions(con, image_ids, results, {id(f): i for (_, _, f), i in stored_ids})
         for result in results:
             if result.kind == "video":
-                _remove_old_shots(con, stored_path(result.path)[0], result.shots)
+                shots = [stored_path(shot)[0] for shot in result.shots]
+                _remove_old_shots(con, stored_path(result.path)[0], shots)
     return sum(carried)
 
 
 def _remove_old_shots(con: duckdb.DuckDBPyConnection, video: str, shots: Sequence[str]) -> None:
-    """Remove the shots of `video` stored by an earlier analysis and not found now."""
-    prefix = video + FRAGMENT
+    """Remove the shots of `video` stored by an earlier analysis and not found now (paths as
+    stored, `records.stored_path`)."""
+    prefix, now = video + FRAGMENT, set(shots)
     old = [
         image_id
         for image_id, path in con.execute(
             "SELECT image_id, path FROM images WHERE kind = 'shot' AND starts_with(path, ?)",
             [prefix],
         ).fetchall()
-        if path not in set(shots)
+        if path not in now
     ]
     if old:
         faces = [f for (f,) in con.execute(
