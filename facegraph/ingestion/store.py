@@ -68,8 +68,8 @@ def faces_without_attributes(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def photos_without_attributes(con: duckdb.DuckDBPyConnection) -> list:
-    """Stored photos (not missing) with faces the age and gender models have not seen, as
-    `PhotoFaces`."""
+    """Stored photos (not missing; not videos) with faces the age and gender models have not
+    seen, as `PhotoFaces`."""
     rows = con.execute(
         "SELECT i.image_id, i.path, i.path_bytes, i.detection, list(f.face_id ORDER BY f.face_id),"
         " list([f.box_left, f.box_top, f.box_right, f.box_bottom] ORDER BY f.face_id),"
@@ -77,6 +77,7 @@ def photos_without_attributes(con: duckdb.DuckDBPyConnection) -> list:
         " FROM faces f ANTI JOIN face_attributes a USING (face_id)"
         " JOIN images i USING (image_id)"
         " WHERE NOT f.forgotten AND i.missing_since IS NULL"
+        " AND i.kind = 'photo'"  # a video's frames are not kept to cut faces from again
         " GROUP BY ALL ORDER BY i.image_id"
     ).fetchall()
     return [
