@@ -151,3 +151,14 @@ def test_bad_videos_are_one_line_each_and_the_rest_goes_on(tmp_path):
     assert reasons["sound.mp4"] == "no video stream (audio only?)"
     assert all("\n" not in why and "[Errno" not in why for why in reasons.values())
     assert report.ok == 1  # whole.mp4
+
+
+def test_two_people_seen_one_after_the_other_in_one_shot_are_not_tied(tmp_path):
+    folder, library = tmp_path / "media", tmp_path / "library"
+    folder.mkdir()
+    write_video(folder / "handover.mp4", [(scene(grace_hopper()), 2), (scene(astronaut()), 3)])
+    facegraph.run([folder], library)
+    items = query(library, "SELECT path FROM images WHERE kind = 'shot' ORDER BY path")
+    assert [Path(p).name for (p,) in items] == ["handover.mp4#t=0.0,1.0", "handover.mp4#t=2.0,4.0"]
+    assert facegraph.coappearance_network(library).number_of_edges() == 0
+    assert query(library, "SELECT count(DISTINCT person_id) FROM faces") == [(2,)]

@@ -24,6 +24,7 @@ from .video import (
     open_video,
     shot_path,
     shot_time,
+    stretches,
     thumbnail,
 )
 
@@ -40,9 +41,9 @@ def analyse_items(paths: list[str], settings: DetectionSettings) -> list[PhotoRe
 
 
 def analyse_video(path: str, settings: DetectionSettings) -> list[PhotoResult]:
-    """The video's shots that show faces (each a result of kind ``shot`` whose faces are its
-    tracks), then the video itself (kind ``video``; its stamp last, so a video cut short is
-    analysed again whole)."""
+    """The stretches of the video in which people are seen together (`video.stretches`; each a
+    result of kind ``shot`` whose faces are its tracks), then the video itself (kind
+    ``video``; its stamp last, so a video cut short is analysed again whole)."""
     size, mtime_ns = file_stamp(path) or (0, 0)
     video = PhotoResult(path=path, size_bytes=size, mtime_ns=mtime_ns, status="error")
     video.kind = "video"
@@ -52,7 +53,7 @@ def analyse_video(path: str, settings: DetectionSettings) -> list[PhotoResult]:
             path, settings.video_every, settings.max_side * 2**settings.upsample
         )
         long_side = max(info.width, info.height)  # the same whichever way the video turns
-        sightings, shots, times = _sight_faces(frames, long_side, settings)
+        sightings, shots = _sight_faces(frames, long_side, settings)
     except PhotoError as exc:
         video.error = str(exc)
         return [video]
@@ -62,20 +63,19 @@ def analyse_video(path: str, settings: DetectionSettings) -> list[PhotoResult]:
     video.width, video.height, video.duration_s = info.width, info.height, info.duration_s
     video.taken_at = info.taken_at
     results = []
-    tracks = follow(sightings, shots)
-    for shot in sorted({t.shot for t in tracks}):
-        seconds = [t for t, s in zip(times, shots, strict=True) if s == shot]
+    for stretch in stretches(follow(sightings, shots)):
+        begin, end = min(t.start for t in stretch), max(t.end for t in stretch)
         part = PhotoResult(
-            path=shot_path(path, seconds[0], seconds[-1]),
+            path=shot_path(path, begin, end),
             size_bytes=size,
             mtime_ns=mtime_ns,
             status="ok",
             width=info.width,
             height=info.height,
-            taken_at=shot_time(info.taken_at, seconds[0]),
-            faces=[_track_face(t) for t in tracks if t.shot == shot],
+            taken_at=shot_time(info.taken_at, begin),
+            faces=[_track_face(t) for t in stretch],
         )
-        part.kind, part.duration_s = "shot", seconds[-1] - seconds[0]
+        part.kind, part.duration_s = "shot", end - begin
         results.append(part)
     video.status = "ok" if results else "no_faces"
     video.shots = [r.path for r in results]
@@ -85,18 +85,16 @@ def analyse_video(path: str, settings: DetectionSettings) -> list[PhotoResult]:
 def _sight_faces(frames, long_side: int, settings: DetectionSettings):
     """Every sampled frame's faces (each a `Sighting` carrying its `FaceRecord`, in the
     coordinates of the video's full size, upright: `long_side` is its long side), the shot of
-    each frame and its time."""
+    each frame."""
     encoder = face_encoder(settings.encoder)
     sightings: list[list[Sighting]] = []
     shots: list[int] = []
-    times: list[float] = []
     previous = None
     for frame in frames:
         small = thumbnail(frame.pixels)
         cut = is_cut(previous, small)
         shots.append((shots[-1] + 1 if shots else 0) if cut else shots[-1])
         previous = small
-        times.append(frame.seconds)
         to_original = long_side / max(frame.pixels.shape[:2])
         height, width = (round(side * to_original) for side in frame.pixels.shape[:2])
         try:
@@ -111,7 +109,7 @@ def _sight_faces(frames, long_side: int, settings: DetectionSettings):
             face.encoding = np.asarray(encoding, np.float32)
             found.append(Sighting(frame.seconds, face.box, face.encoding, index, face))
         sightings.append(found)
-    return sightings, shots, times
+    return sightings, shots
 
 
 def _track_face(track: Track) -> FaceRecord:

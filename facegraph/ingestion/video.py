@@ -1,12 +1,13 @@
 """Faces in video: frames sampled every few seconds, cut into shots, faces followed from frame
 to frame within a shot (tracks), each track stored once.
 
-A video is an item of the library like a photo (``kind='video'``). Each shot that shows faces
-is stored as an item of its own, ``VIDEO#t=START,END`` (a media-fragment address: the video
-from START to END seconds), dated from the video's creation time plus START, whose faces are
-the shot's tracks: one face per person followed, with its best frame's box, crop and encoding
-and the seconds it spans. So people seen together in a shot are tied by it, like people in one
-photo, and a person followed for a minute is one face, not sixty.
+A video is an item of the library like a photo (``kind='video'``). Each stretch of a shot in
+which people are seen together (tracks that overlap in time, `stretches`) is stored as an item
+of its own, ``VIDEO#t=START,END`` (a media-fragment address: the video from START to END
+seconds), dated from the video's creation time plus START, whose faces are its tracks: one face
+per person followed, with its best frame's box, crop and encoding and the seconds it spans. So
+people seen together are tied by it, like people in one photo; two people seen in one shot one
+after the other are not; and a person followed for a minute is one face, not sixty.
 
 Frames are decoded by FFmpeg (PyAV's wheel ships it), scaled by FFmpeg to the analysis size,
 turned upright by the video's rotation; audio is never read.
@@ -208,6 +209,21 @@ def follow(sightings: list[list[Sighting]], shots: list[int]) -> list[Track]:
             if id(s) not in taken_faces:
                 tracks.append(Track(shot, [s]))
     return tracks
+
+
+def stretches(tracks: list[Track]) -> list[list[Track]]:
+    """The tracks grouped into stretches of one shot in which the people seen overlap in time:
+    a track joins the stretch before it when it starts before that stretch's last sighting
+    (the same sampled frame counts). People are tied by a stretch, so two people seen in one
+    shot but one after the other are not."""
+    found: list[list[Track]] = []
+    for track in sorted(tracks, key=lambda t: (t.shot, t.start, t.end)):
+        last = found[-1] if found else None
+        if last and last[0].shot == track.shot and track.start <= max(t.end for t in last):
+            last.append(track)
+        else:
+            found.append([track])
+    return found
 
 
 def shot_time(taken_at: datetime | None, seconds: float) -> datetime | None:
