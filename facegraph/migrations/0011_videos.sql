@@ -1,7 +1,7 @@
 -- Videos (facegraph.ingestion.video): a video is an item like a photo (kind 'video', with its
--- duration); each shot that shows faces is an item of its own, 'VIDEO#t=START,END' (kind
--- 'shot'), whose faces are tracks: a face followed across the shot's sampled frames, stored
--- once with its best frame's box, crop and encoding and the seconds it spans.
+-- duration); each stretch of a shot in which people are seen together is an item of its own,
+-- 'VIDEO#t=START,END' (kind 'shot'), whose faces are tracks: a face followed across the shot's
+-- sampled frames, stored once with its best frame's box, crop and encoding and its seconds.
 ALTER TABLE images ADD COLUMN kind VARCHAR NOT NULL DEFAULT 'photo';
 ALTER TABLE images ADD COLUMN duration_s DOUBLE;
 -- DuckDB alters no table that an index depends on: drop them and build them again after
