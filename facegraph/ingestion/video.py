@@ -126,7 +126,7 @@ def open_video(path: str, every: float, max_side: int) -> tuple[VideoInfo, Itera
 def _frames(container, stream, every: float, size, info: VideoInfo) -> Iterator[Frame]:
     import av
 
-    next_at = 0.0
+    next_at, sideways = 0.0, False
     try:
         for frame in container.decode(stream):
             seconds = float(frame.time) if frame.time is not None else next_at
@@ -136,8 +136,8 @@ def _frames(container, stream, every: float, size, info: VideoInfo) -> Iterator[
             turns = round((getattr(frame, "rotation", 0) or 0) / 90) % 4
             if turns:
                 pixels = np.ascontiguousarray(np.rot90(pixels, turns))
-                if turns % 2:
-                    info.width, info.height = info.height, info.width
+            if turns % 2 and not sideways:  # the stored picture lies sideways: once
+                info.width, info.height, sideways = info.height, info.width, True
             yield Frame(seconds, pixels)
             next_at = (int(seconds / every) + 1) * every
     except av.error.FFmpegError as exc:
