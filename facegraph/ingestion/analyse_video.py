@@ -105,9 +105,9 @@ def _sight_faces(frames, long_side: int, settings: DetectionSettings):
             raise PhotoError(f"face detection failed at {frame.seconds:.0f} s: {exc}") from None
         faces = face_records(frame.pixels, boxes, shapes, to_original, (width, height))
         found = []
-        for index, (face, encoding) in enumerate(zip(faces, encodings, strict=True)):
+        for face, encoding in zip(faces, encodings, strict=True):
             face.encoding = np.asarray(encoding, np.float32)
-            found.append(Sighting(frame.seconds, face.box, face.encoding, index, face))
+            found.append(Sighting(frame.seconds, face.box, face.encoding, face))
         sightings.append(found)
     return sightings, shots
 

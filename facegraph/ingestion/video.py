@@ -73,7 +73,6 @@ class Sighting:
     seconds: float
     box: tuple[float, float, float, float]  # in the frame's pixels
     encoding: np.ndarray
-    index: int  # which face of that frame
     face: Any = None  # what is stored of it, should it be its track's best
 
 
