@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import query
+from conftest import astronaut, grace_hopper, query
+from test_video import scene, write_video
 
 pytest.importorskip("distributed", reason="the dask extra: pip install -e '.[test,dask]'")
 
@@ -157,10 +158,15 @@ def test_kills_on_a_real_cluster_end_in_the_local_library(shared_faces, cluster,
 
 def test_a_local_dask_cluster_gives_the_local_library(photo_dir, tmp_path):
     local, on_dask = tmp_path / "local", tmp_path / "dask"
+    grace, eileen = grace_hopper(), astronaut()
+    write_video(photo_dir / "clip.mp4", [(scene(grace), 2), (scene(grace, eileen), 2)])
     assert facegraph("ingest", str(photo_dir), "--library", str(local)).returncode == 0
     done = facegraph("ingest", str(photo_dir), "--library", str(on_dask), "--scheduler", "local")
     assert done.returncode == 0, done.stderr
     assert_same_library(on_dask, local)
+    tracks = "SELECT path, start_s, end_s FROM faces JOIN images USING (image_id) ORDER BY ALL"
+    assert query(on_dask, tracks) == query(local, tracks)
+    assert query(local, "SELECT count(*) FROM images WHERE kind = 'shot'") == [(1,)]
 
 
 def test_an_unreachable_scheduler_is_one_line(photo_dir, library):

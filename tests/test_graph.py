@@ -189,7 +189,8 @@ def test_every_named_query_runs_with_its_parameters_bound(album_library):
     for query in queries:
         assert query.description and all(p.description for p in query.params), query.name
         table = querying.run_query(query.name, examples.get(query.name, {}), library, ENGINE)
-        assert table.num_rows > 0, query.name
+        # a library of photos has no shots of a video: test_video.py gives same_shot its rows
+        assert table.num_rows > 0 or query.name == "same_shot", query.name
     in_photo = querying.run_query("people_in_photo", {"photo": "img0003.jpg"}, library, ENGINE)
     assert sorted(in_photo.column("person_id").to_pylist()) == sorted(album[3][1])
 

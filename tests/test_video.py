@@ -5,14 +5,21 @@ encodings) and clustered with photos."""
 from __future__ import annotations
 
 import json
+import shutil
+import signal
+import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import astronaut, grace_hopper, query
+from conftest import astronaut, grace_hopper, open_page, query, screenshot
 from PIL import Image
+from test_network_page import search_and_tie
+from test_resume import wait_for_a_commit
 
 import facegraph
 from facegraph.cli import main
@@ -162,3 +169,152 @@ def test_two_people_seen_one_after_the_other_in_one_shot_are_not_tied(tmp_path):
     assert [Path(p).name for (p,) in items] == ["handover.mp4#t=0.0,1.0", "handover.mp4#t=2.0,4.0"]
     assert facegraph.coappearance_network(library).number_of_edges() == 0
     assert query(library, "SELECT count(DISTINCT person_id) FROM faces") == [(2,)]
+    # the weaker tie of one shot, when asked for: weight 0, and which shot
+    weak = facegraph.coappearance_network(library, facegraph.NetworkFilter(same_shot=True))
+    ((a, b, tie),) = weak.edges(data=True)
+    assert tie["same_shot"] == 1 and tie["photos"] == 0 and tie["weight"] == 0
+    (row,) = facegraph.run_query("same_shot", {}, library).to_pylist()
+    assert row["video"] == str(folder / "handover.mp4") and row["shot_s"] == 0.0
+    assert {row["person_a"], row["person_b"]} == {a, b}
+    assert sorted(row["seen_a"] + row["seen_b"]) == [p for (p,) in items]  # one stretch each
+
+
+def tracks_of(library, video) -> list[tuple]:
+    """Every track stored of `video`: its shot, seconds and box (to 0.1 px)."""
+    rows = query(
+        library,
+        "SELECT i.path, f.start_s, f.end_s, f.best_s, round(f.box_left, 1), round(f.box_top, 1)"
+        " FROM faces f JOIN images i USING (image_id) WHERE starts_with(i.path, ?)"
+        " ORDER BY ALL",
+        [str(video)],
+    )
+    return [(path.removeprefix(str(video)), *rest) for path, *rest in rows]
+
+
+@pytest.mark.slow
+def test_a_killed_ingest_carries_on_within_a_video_and_ends_as_an_uninterrupted_one(tmp_path):
+    folder = tmp_path / "media"
+    folder.mkdir()
+    grace, eileen = grace_hopper(), astronaut()
+    video = folder / "long.mp4"
+    write_video(video, [(scene(grace), 10), (scene(grace, eileen, background=(90, 30, 30)), 10),
+                        (scene(eileen, background=(200, 180, 120)), 10),
+                        (scene(eileen, grace, background=(20, 120, 40)), 10)])  # fmt: skip
+    settings = facegraph.DetectionSettings(video_part=5)  # 8 parts
+    whole = tmp_path / "whole"
+    facegraph.ingest([folder], whole, settings=settings, workers=2, progress=False)
+    killed = tmp_path / "killed"
+    run = (
+        f"import facegraph; facegraph.ingest([{str(folder)!r}], {str(killed)!r}, workers=1,"
+        " progress=False, batch_seconds=0, settings=facegraph.DetectionSettings(video_part=5))"
+    )
+    process = subprocess.Popen([sys.executable, "-c", run], stderr=subprocess.DEVNULL)
+    wait_for_a_commit(killed)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    before = query(killed, "SELECT path, ingested_at, kind FROM images ORDER BY path")
+    assert before and all(kind == "shot" for *_, kind in before), "the kill missed the video"
+
+    resumed = facegraph.ingest([folder], killed, settings=settings, progress=False)
+    assert resumed.new == 1 and resumed.errors == []
+    after = dict(query(killed, "SELECT path, ingested_at FROM images"))
+    assert all(after[path] == when for path, when, _ in before)  # not analysed again
+    assert tracks_of(killed, video) == tracks_of(whole, video)  # nothing doubled or lost
+    assert len(tracks_of(whole, video)) >= 6  # both people in parts of every shot
+    assert query(killed, "SELECT count(*) FROM video_parts") == [(0,)]  # done: records gone
+    assert query(killed, "SELECT kind, status FROM images WHERE path = ?", [str(video)]) == [
+        ("video", "ok")
+    ]
+
+
+def turn_mp4(path: Path) -> None:
+    """Mark an MP4 as phones mark a video filmed upright: its track's display matrix (in
+    ``tkhd``) turns the stored picture a quarter clockwise to show it."""
+    data = bytearray(path.read_bytes())
+    at = data.index(b"tkhd") + 4
+    matrix = at + 4 + (32 if data[at] == 1 else 20) + 16  # after the times, layer, volume
+    data[matrix : matrix + 36] = struct.pack(">9i", 0, 1 << 16, 0, -(1 << 16), 0, 0, 0, 0, 1 << 30)
+    path.write_bytes(bytes(data))
+
+
+def test_a_phone_video_filmed_upright_is_seen_upright(tmp_path):
+    folder, library = tmp_path / "media", tmp_path / "library"
+    folder.mkdir()
+    upright = Image.new("RGB", (720, 1280), (40, 60, 90))
+    face = grace_hopper()
+    face.thumbnail((560, 560))
+    upright.paste(face, (80, 100))
+    stored = Image.fromarray(np.rot90(np.asarray(upright)))  # as the sensor saw it: 1280x720
+    write_video(folder / "phone.mp4", [(stored, 2)])
+    turn_mp4(folder / "phone.mp4")
+    grace_hopper().save(folder / "portrait.jpg", quality=92)
+    facegraph.run([folder], library)
+    assert query(library, "SELECT width, height FROM images WHERE kind = 'video'") == [(720, 1280)]
+    (left, top, right, bottom, person), *more = query(
+        library,
+        "SELECT box_left, box_top, box_right, box_bottom, person_id FROM faces JOIN images"
+        " USING (image_id) WHERE kind = 'shot'",
+    )
+    assert not more
+    # where the face is in the upright picture (in the stored one it lies on its side)
+    assert 80 < (left + right) / 2 < 640 and 100 < (top + bottom) / 2 < 640
+    photo = query(library, "SELECT person_id FROM faces JOIN images USING (image_id)"
+                           " WHERE kind = 'photo'")  # fmt: skip
+    assert photo == [(person,)]  # the same person as in the photo: encoded upright
+
+
+def test_a_tie_by_a_video_shows_its_frame_and_seconds_on_the_page_and_evidence_sheet(
+    filmed, tmp_path, browser
+):
+    library = tmp_path / "library"
+    shutil.copytree(filmed[0], library)  # named here, not in the module's library
+    grace, eileen = (
+        p
+        for (p,) in query(
+            library,
+            "SELECT person_id FROM faces JOIN images USING (image_id)"
+            " WHERE path LIKE '%#t=0.0,3.0' ORDER BY start_s",
+        )
+    )  # Grace is there first
+    facegraph.name_person(library, grace, "Grace Hopper")
+    facegraph.name_person(library, eileen, "Eileen Collins")
+    page = tmp_path / "net.html"
+    facegraph.export_network(library, "html", page)
+    with open_page(browser, page) as tab:
+        search_and_tie(tab, "Grace Hopper", 0)
+        captions = tab.evaluate(
+            """() => [...document.querySelectorAll("#panel figure")].map((f) => ({
+            caption: f.querySelector("figcaption").textContent,
+            width: f.querySelector("img").naturalWidth, height: f.querySelector("img").naturalHeight
+            }))"""
+        )
+        screenshot(tab, "network-video-tie")
+    (shown,) = captions
+    assert shown["caption"].endswith("meeting.mp4 at 00:00-00:03")
+    assert shown["width"] > shown["height"] > 0  # the frame of the 16:9 video
+
+    _, (sheet, _) = facegraph.write_evidence(library, [grace, eileen], tmp_path / "evidence")
+    loaded = "[...document.images].every((i) => i.complete)"
+    with open_page(browser, sheet, ready=loaded) as tab:
+        frame = tab.evaluate(
+            """() => { const img = document.querySelector(".frame img");
+            return {width: img.naturalWidth, text: document.body.textContent}; }"""
+        )
+        screenshot(tab, "evidence-video-tie")
+    assert frame["width"] > 0
+    assert "meeting.mp4 at 00:00-00:03; the frame shown: meeting.mp4 at 00:02" in frame["text"]
+
+
+def test_a_moved_video_takes_its_shots_and_their_people_along(tmp_path):
+    folder, library = tmp_path / "media", tmp_path / "library"
+    folder.mkdir()
+    write_video(folder / "clip.mp4", [(scene(grace_hopper(), astronaut()), 2)])
+    facegraph.run([folder], library)
+    faces = "SELECT i.path, f.face_id, f.person_id FROM faces f JOIN images i USING (image_id)"
+    before = query(library, faces + " ORDER BY f.face_id")
+    (folder / "clip.mp4").rename(folder / "renamed.mp4")
+    report = facegraph.ingest([folder], library, progress=False)
+    assert report.moved == 1 and report.processed == 0
+    after = query(library, faces + " ORDER BY f.face_id")
+    assert [(p.replace("clip.mp4", "renamed.mp4"), f, person) for p, f, person in before] == after
+    assert facegraph.coappearance_network(library).number_of_edges() == 1

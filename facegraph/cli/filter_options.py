@@ -119,6 +119,13 @@ def network_filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
                 help="Count every photo in the weights; by default near-duplicates (a burst,"
                 " a photo posted again resized) are one moment, counted once.",
             ),
+            click.option(
+                "--same-shot",
+                is_flag=True,
+                default=default["same_shot"],
+                help="Also tie people seen in one shot of a video but never together in it"
+                " (a weaker tie, of weight 0).",
+            ),
             *_attribute_options(),
         ],
     )

@@ -12,6 +12,9 @@ Near-duplicate photos (a burst of shots, one photo posted again recompressed or 
 *moment* (`ingestion.moments`), counted once in every weight and count; ``duplicates`` says how
 many photos behind a tie that left out, and `NetworkFilter.count_duplicates` counts them all.
 
+In a library with videos, each edge also says ``same_shot``: in how many shots of a video the
+two were seen one after the other but never together (`add_same_shot`; not in the weights).
+
 Each edge also says when: ``first_seen`` and ``last_seen`` (dates of the first and last shared
 photo, left out when none is dated) and ``undated`` (shared photos with no date); `timeline`
 adds the counts per month and year.
@@ -114,7 +117,33 @@ def coappearance_network(
         undated = _undated(g) if dated else 0
     network = build_network(people, pairs, filters)
     network.graph["undated_left_out"] = undated  # photos a date filter cannot place
+    shots = querying.builtin_query("same_shot")
+    dates = {"since": filters.since, "until": filters.until}
+    rows = querying.run_sql(library, shots.text, querying.bind(shots, dates)).to_pylist()
+    add_same_shot(network, rows, filters)
     return network
+
+
+def add_same_shot(network: nx.Graph, rows: list[dict[str, Any]], filters: NetworkFilter) -> None:
+    """Give every tie ``same_shot``, the shots of a video in which the two were seen but never
+    together (rows of ``queries/same_shot.sql``); with ``filters.same_shot``, people seen only
+    that way get a tie of weight 0. A library without such shots is left as it is."""
+    if not rows:
+        return
+    shots: dict[tuple[int, int], int] = {}
+    for row in rows:
+        pair = (int(row["person_a"]), int(row["person_b"]))
+        shots[pair] = shots.get(pair, 0) + 1
+    for a, b, data in network.edges(data=True):
+        data["same_shot"] = shots.get((min(a, b), max(a, b)), 0)
+    if not filters.same_shot or filters.min_weight > 0:
+        return
+    for (a, b), count in shots.items():
+        if a in network and b in network and not network.has_edge(a, b):
+            weights = {"photos": 0, "newman": 0.0, "jaccard": 0.0}
+            network.add_edge(a, b, weight=0.0, **weights, undated=0, duplicates=0, same_shot=count)
+            for person in (a, b):
+                network.nodes[person]["connections"] = network.degree(person)
 
 
 def network_photos(

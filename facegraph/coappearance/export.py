@@ -22,7 +22,7 @@ import networkx as nx
 
 from ..artefacts import record_written
 from ..errors import ExportError
-from ..ingestion.stats import photo_files
+from ..ingestion.stats import picture_addresses
 from ..library import resolve_library_path
 from ..people.read import representative_crops
 from ..safe_text import spreadsheet_cell
@@ -207,7 +207,7 @@ def _page_data(library, network, filters, title, engine, colour_by) -> dict:
                 row["taken_at"], row["people"], row["path"], row.get("moment")
             )
     faces = representative_crops(library, sorted(people))
-    files = photo_files(library, sorted(photos))
+    files = picture_addresses(library, sorted(photos))  # a shot of a video: its frame
     data = page_data(network, faces, photos, appearances, files, title, filters.weight, colour_by)
     data["countDuplicates"] = filters.count_duplicates
     return data

@@ -28,6 +28,9 @@ class NetworkFilter:
     #: count every photo; by default near-duplicates (bursts, reposts) are one moment, counted
     #: once in every weight (`ingestion.moments`)
     count_duplicates: bool = False
+    #: also tie people seen in one shot of a video but never together in it, with weight 0
+    #: (a weaker tie; ``same_shot`` on every tie counts such shots: `build.add_same_shot`)
+    same_shot: bool = False
     #: only people estimated to be of this gender ("female"/"male") or within these ages
     #: (`facegraph attributes`); people without an estimate are left out by any of them
     gender: str | None = None

@@ -12,7 +12,6 @@ import base64
 import html
 import io
 import json
-import os
 import re
 from datetime import date, datetime
 from importlib import resources
@@ -21,6 +20,8 @@ from typing import Any
 
 import networkx as nx
 
+from ..ingestion.pictures import open_picture
+from ..ingestion.video import item_name
 from .layout import layout, node_radii
 from .stats import communities
 
@@ -46,14 +47,15 @@ def page_data(
     faces: dict[int, bytes],
     photos: dict[int, dict[str, Any]],
     appearances: dict[int, list[int]],
-    photo_files: dict[int, str],
+    pictures: dict[int, str],
     title: str,
     weight: str,
     colour_by: str = "community",
 ) -> dict[str, Any]:
     """What the page's script draws. `faces`: person → JPEG crop; `photos`: photo → ``{"date",
-    "people", "name", "moment"}``; `appearances`: person → photos; `photo_files`: photo → file
-    to make a thumbnail from (photos that cannot be read get none). `colour_by`: ``community`` (the
+    "people", "name", "moment"}``; `appearances`: person → photos; `pictures`: photo → what to
+    make its thumbnail from (`pictures.open_picture`: its file, or a shot's frame; photos that
+    cannot be read get none). `colour_by`: ``community`` (the
     script colours communities), ``gender`` or ``age`` (colours and legend given here; people
     without an estimate are grey)."""
     if colour_by not in COLOURINGS:
@@ -104,7 +106,7 @@ def page_data(
     ties.sort(key=lambda t: (-t["weight"], t["a"], t["b"]))
     used = {p for person in people for p in person["photo_ids"]}
     shown = {p: dict(photos[p]) for p in sorted(used) if p in photos}
-    _embed_thumbnails(ties, shown, photo_files)
+    _embed_thumbnails(ties, shown, pictures)
     dates = sorted(p["date"] for p in shown.values() if p["date"])
     return {
         "title": title,
@@ -171,20 +173,14 @@ def _embed_thumbnails(ties: list[dict], photos: dict[int, dict], files: dict[int
             budget -= 1
 
 
-def _photo_thumbnail(path: str | None) -> str | None:
-    if path is None:
+def _photo_thumbnail(address: str | None) -> str | None:
+    """A photo's (or a shot's frame's) thumbnail as a data URI; None when it cannot be read
+    (moved, damaged): the page names the photo without a picture."""
+    picture = open_picture(address, PHOTO_SIDE) if address is not None else None
+    if picture is None:
         return None
-    from PIL import Image, ImageOps
-
-    try:
-        with Image.open(path) as image:
-            image.draft("RGB", (PHOTO_SIDE * 2, PHOTO_SIDE * 2))
-            upright = ImageOps.exif_transpose(image).convert("RGB")
-            upright.thumbnail((PHOTO_SIDE, PHOTO_SIDE))
-            out = io.BytesIO()
-            upright.save(out, "JPEG", quality=70)
-    except (OSError, ValueError, Image.DecompressionBombError):
-        return None  # moved, unreadable: the page names the photo without a picture
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=70)
     return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
@@ -205,7 +201,7 @@ def photo_record(
     record = {
         "date": taken_at.isoformat()[:10] if taken_at else None,
         "people": int(people),
-        "name": os.path.basename(path),
+        "name": item_name(path),  # a shot of a video: "clip.mp4 at 02:13-02:20"
     }
     if moment is not None:
         record["moment"] = int(moment)

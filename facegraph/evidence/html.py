@@ -7,6 +7,8 @@ import base64
 import io
 from html import escape
 
+from ..ingestion.pictures import open_picture
+from ..ingestion.video import item_name, video_of
 from .sheet import EvidencePhoto, EvidenceSheet
 
 #: long side of the photos shown, in pixels
@@ -70,6 +72,7 @@ def _photo(photo: EvidencePhoto, colour: dict[int, str]) -> str:
         boxes = "".join(
             _box(face.box, face.person, colour[face.person_id], width, height)
             for face in photo.faces
+            if photo.frame_s is None  # a shot's faces are from their own frames
         )
         frame = (
             f'<div class="frame"><img src="{uri}" width="{THUMB_SIDE}" '
@@ -82,12 +85,23 @@ def _photo(photo: EvidencePhoto, colour: dict[int, str]) -> str:
     return f"""<section class="photo" id="photo-{photo.image_id}">{frame}
 <div class="facts"><table>
 <tr><th>Date</th><td>{escape(photo.taken_at or "undated")}</td></tr>
-<tr><th>Path</th><td><code>{escape(photo.path)}</code></td></tr>
+<tr><th>Path</th><td><code>{escape(photo.path)}</code></td></tr>{_shot(photo)}
 <tr><th>SHA-256</th><td><code>{escape(photo.sha256 or "-")}</code></td></tr>
 <tr><th>File</th><td>{state}</td></tr>{_same_moment(photo)}
 </table>
 <table class="faces"><tr><th>Person</th><th>Face</th><th>Distance</th><th>Confidence</th>
 <th>Identity decided by</th></tr>{rows}</table></div></section>"""
+
+
+def _shot(photo: EvidencePhoto) -> str:
+    if photo.frame_s is None:
+        return ""
+    seen = item_name(photo.path)
+    shown = item_name(f"{video_of(photo.path)}#t={photo.frame_s:.1f}")
+    return (
+        f"<tr><th>Video</th><td>{escape(seen)}; the frame shown: {escape(shown)}. Each face"
+        " below is from the frame in which it is seen best.</td></tr>"
+    )
 
 
 def _same_moment(photo: EvidencePhoto) -> str:
@@ -128,6 +142,14 @@ def _thumbnail(photo: EvidencePhoto) -> tuple[str, tuple[int, int]] | None:
     the stored size, turned by the EXIF orientation)."""
     from PIL import Image, ImageOps
 
+    if photo.frame_s is not None:  # a shot of a video: its frame
+        frame = open_picture(f"{video_of(photo.path)}#t={photo.frame_s:.1f}", THUMB_SIDE)
+        if frame is None:
+            return None
+        out = io.BytesIO()
+        frame.save(out, "JPEG", quality=82)
+        uri = "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+        return uri, (photo.width or frame.width, photo.height or frame.height)
     try:
         with Image.open(photo.path) as image:
             width, height = image.size

@@ -67,6 +67,8 @@ class EvidencePhoto:
     #: for the second and later photos of a moment, the first one's path: a tie counts it once
     moment: int | None = None
     same_moment_as: str | None = None
+    #: a shot of a video: the second of the frame shown of it (its people seen together)
+    frame_s: float | None = None
 
 
 @dataclass
@@ -135,6 +137,7 @@ def evidence_sheet(library: LibraryPath, people: Sequence[int | str]) -> Evidenc
                 faces=faces_of.get(photo["image_id"], []),
                 moment=photo["moment"],
                 same_moment_as=first if first != photo["path"] else None,
+                frame_s=photo["frame_s"],
             )
         )
     return EvidenceSheet(

@@ -13,14 +13,14 @@ def shared_photos(con: duckdb.DuckDBPyConnection, person_ids: list[int]) -> list
     people and faces marked "not a face" are not in them), oldest first, undated last."""
     rows = con.execute(
         "SELECT i.image_id, i.path, i.taken_at, i.content_hash, i.width, i.height,"
-        " coalesce(i.moment, i.image_id)"
+        " coalesce(i.moment, i.image_id), i.frame_s"
         " FROM appearances a JOIN images i ON i.image_id = a.image_id"
         " WHERE a.person_id IN (SELECT unnest($1))"
         " GROUP BY ALL HAVING count(DISTINCT a.person_id) = len(list_distinct($1))"
         " ORDER BY i.taken_at NULLS LAST, i.path",
         [person_ids],
     ).fetchall()
-    keys = ("image_id", "path", "taken_at", "content_hash", "width", "height", "moment")
+    keys = ("image_id", "path", "taken_at", "content_hash", "width", "height", "moment", "frame_s")
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 

@@ -21,6 +21,7 @@ from distributed import Client, LocalCluster, WorkerPlugin, as_completed
 from ..errors import SchedulerError
 from .records import PhotoResult
 from .settings import DetectionSettings
+from .video_parts import work_units
 
 #: tasks in flight per worker thread: enough to keep workers busy, few enough to bound memory
 IN_FLIGHT_PER_THREAD = 2
@@ -84,7 +85,7 @@ def analyse_on_dask(
     try:
         client.register_plugin(ModelLoader(settings))
         threads = max(1, sum(client.nthreads().values()))
-        tasks = [paths[i : i + PHOTOS_PER_TASK] for i in range(0, len(paths), PHOTOS_PER_TASK)]
+        tasks = work_units(paths, PHOTOS_PER_TASK)  # a video's parts one by one
         queued = iter(tasks)
         window = as_completed()
         for task in _take(queued, threads * IN_FLIGHT_PER_THREAD):

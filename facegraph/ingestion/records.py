@@ -65,7 +65,11 @@ class PhotoResult:
     #: "photo", "video" (its faces are in its shots) or "shot" (`video`)
     kind: str = "photo"
     duration_s: float | None = None
-    #: a video: the addresses of its shots as analysed now (older ones are removed)
+    #: a shot: the second of the frame that shows it (`video.picture_second`)
+    frame_s: float | None = None
+    #: a shot: the second its shot starts (the stretches of one shot share it)
+    shot_s: float | None = None
+    #: a part of a video: the addresses of its shots as analysed now (older ones go)
     shots: list[str] = field(default_factory=list)
     #: what reading the photo warned of (damaged EXIF...), one line each
     notes: list[str] = field(default_factory=list)

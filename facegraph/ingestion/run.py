@@ -33,6 +33,7 @@ from .decode import decode_photo, read_bytes
 from .records import KnownImage, PhotoResult
 from .scan import ScanPlan, hash_file, plan_ingest, walk_photos
 from .settings import DetectionSettings
+from .video_parts import VideoParts, reading, work_units
 
 
 @dataclass
@@ -102,22 +103,22 @@ def _analyse_in_worker(paths: list[str]) -> list[PhotoResult]:
 
 def _tasks(paths: list[str], workers: int) -> list[list[str]]:
     # small tasks while there are few photos per worker, so every worker has work
-    size = max(1, min(PHOTOS_PER_TASK, len(paths) // (4 * workers)))
-    return [paths[i : i + size] for i in range(0, len(paths), size)]
+    return work_units(paths, min(PHOTOS_PER_TASK, len(paths) // (4 * workers)))
 
 
 def _analyse_all(
     paths: list[str], settings: DetectionSettings, workers: int
 ) -> Iterator[PhotoResult]:
-    if workers <= 1 or len(paths) <= 1:
-        for task in _tasks(paths, 1):
+    tasks = _tasks(paths, workers)
+    if workers <= 1 or len(tasks) <= 1:
+        for task in tasks:
             yield from analyse_items(task, settings)
         return
     # spawn, not fork: the parent holds an open DuckDB connection and its threads
     context = multiprocessing.get_context("spawn")
-    pool = context.Pool(min(workers, len(paths)), _init_worker, (settings,))
+    pool = context.Pool(min(workers, len(tasks)), _init_worker, (settings,))
     try:
-        for results in pool.imap_unordered(_analyse_in_worker, _tasks(paths, workers)):
+        for results in pool.imap_unordered(_analyse_in_worker, tasks):
             yield from results
         pool.close()
     finally:
@@ -179,6 +180,11 @@ def ingest(
             plan, known = _plan(
                 lib, roots, report, retry_errors, verify, force, redo, settings.regions
             )
+            videos, labels = VideoParts(settings.video_part), (attributes_model, reading(settings))
+            to_do, ready = videos.plan(
+                [f.path for f in plan.to_process],
+                lambda *stamp: store.video_parts_done(lib.connection, *stamp, labels[1]),
+            )
         pending: list[PhotoResult] = []
         last_commit = time.monotonic()
 
@@ -186,7 +192,7 @@ def ingest(
             nonlocal last_commit
             if pending:
                 with Library.open(library, write=True) as lib:
-                    _store(lib.connection, pending, (detection, attributes_model), report, on_error)
+                    _store(lib.connection, pending, (detection, *labels), report, on_error)
                 pending.clear()
             last_commit = time.monotonic()
 
@@ -197,7 +203,6 @@ def ingest(
             disable=(not progress) if progress is not None else None,
             leave=False,
         )
-        to_do = [f.path for f in plan.to_process]
         if scheduler:
             try:
                 from .distributed import analyse_on_dask
@@ -209,10 +214,12 @@ def ingest(
         else:
             results = _analyse_all(to_do, settings, workers)
         try:
-            for result in results:
-                if result.kind == "shot":  # a part of the video that follows it
+            for result in _with_videos(results, videos, ready):
+                if result.kind in ("shot", "part"):  # of a video, stored with its part
                     report.faces_added += len(result.faces)
                     pending.append(result)
+                    if result.kind == "part" and time.monotonic() - last_commit > batch_seconds:
+                        flush()  # a long video's progress
                     continue
                 report.processed += 1
                 report.warnings += [f"{printable(result.path)}: {note}" for note in result.notes]
@@ -265,6 +272,17 @@ def ingest(
     return report
 
 
+def _with_videos(
+    results: Iterator[PhotoResult], videos: VideoParts, ready: list[PhotoResult]
+) -> Iterator[PhotoResult]:
+    """The workers' results, each video's row after its last part."""
+    yield from ready
+    for result in results:
+        yield result
+        if result.kind == "part" and (video := videos.part_done(result)) is not None:
+            yield video
+
+
 def _plan(
     lib: Library,
     roots: list[str],
@@ -299,7 +317,7 @@ def _plan(
 def _store(
     con: duckdb.DuckDBPyConnection,
     results: list[PhotoResult],
-    labels: tuple[str, str | None],
+    labels: tuple[str, str | None, str],
     report: IngestReport,
     on_error: Callable[[str, str], None] | None,
 ) -> None:

@@ -49,6 +49,10 @@ class DetectionSettings:
     regions: bool = True
     #: videos: a frame is looked at every this many seconds (`ingestion.video`)
     video_every: float = 1.0
+    #: videos are analysed in parts of this many seconds, each on its own (tracks and
+    #: stretches end where a part does, as at a cut): a killed ingest carries on from the last
+    #: part stored, and the parts of one long video run on every core (`video_parts`)
+    video_part: float = 300.0
 
     def __post_init__(self) -> None:
         check_number("upsample", self.upsample, 0, 3)
@@ -57,6 +61,7 @@ class DetectionSettings:
         check_number("jitters", self.jitters, 1, 100)
         check_number("max_pixels", self.max_pixels, 1)
         check_number("video_every", self.video_every, 0.04, 3600)
+        check_number("video_part", self.video_part, 1, 86400)
 
     def describe(self) -> str:
         """The settings as stored with each photo (``images.detection``): the detector with

@@ -33,3 +33,11 @@ def photo(library: str | os.PathLike[str] | None, image_id: int) -> dict | None:
     """A photo with its faces (box, person, name), or None when the library has no such photo."""
     with Library.open(library) as lib:
         return store.photo_with_faces(lib.connection, image_id)
+
+
+def picture_addresses(
+    library: str | os.PathLike[str] | None, image_ids: list[int]
+) -> dict[int, str]:
+    """What to show of each photo, or shot of a video (`pictures.open_picture`)."""
+    with Library.open(library) as lib:
+        return store.picture_addresses(lib.connection, image_ids)

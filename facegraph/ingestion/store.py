@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from .records import KnownImage, PhotoFaces, os_path, stored_path
+from .video import FRAGMENT, parse_part
 
 
 def known_images(con: duckdb.DuckDBPyConnection) -> dict[str, KnownImage]:
@@ -29,9 +30,20 @@ def known_images(con: duckdb.DuckDBPyConnection) -> dict[str, KnownImage]:
 def record_moves(
     con: duckdb.DuckDBPyConnection, moves: Sequence[tuple[int, str, int, int]]
 ) -> None:
-    """Photos found at a new path: ``(image_id, new_path, size_bytes, mtime_ns)``."""
+    """Photos found at a new path: ``(image_id, new_path, size_bytes, mtime_ns)``; a video's
+    shots (``VIDEO#t=...``) move with it."""
     if not moves:
         return
+    ids = [image_id for image_id, *_ in moves]
+    old = dict(con.execute(
+        "SELECT image_id, path FROM images WHERE kind = 'video' AND image_id IN (SELECT unnest(?))",
+        [ids],
+    ).fetchall())  # fmt: skip
+    con.executemany(
+        "UPDATE images SET path = ? || substr(path, length(?) + 1), missing_since = NULL"
+        " WHERE kind = 'shot' AND starts_with(path, ? || '#t=')",
+        [(stored_path(path)[0], old[i], old[i]) for i, path, *_ in moves if i in old],
+    )
     con.executemany(
         "UPDATE images SET path = ?, path_bytes = ?, size_bytes = ?, mtime_ns = ?,"
         " missing_since = NULL WHERE image_id = ?",
@@ -277,3 +289,34 @@ def moment_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
         "SELECT coalesce(sum(n), 0), count(*) FROM (SELECT count(*) AS n FROM images"
         " WHERE moment IS NOT NULL GROUP BY moment HAVING count(*) > 1)"
     ).fetchall()[0]
+
+
+def video_parts_done(
+    con: duckdb.DuckDBPyConnection, path: str, size: int, mtime_ns: int, detection: str
+) -> dict[float, int]:
+    """``{(start, end): shots}`` of the parts of the video at `path` stored by an ingest that
+    did not finish it, for this very file (size, time) and `detection` (`video_parts`)."""
+    rows = con.execute(
+        "SELECT start_s, end_s, shots FROM video_parts WHERE path = ? AND size_bytes = ?"
+        " AND mtime_ns = ? AND detection = ?",
+        [stored_path(path)[0], size, mtime_ns, detection],
+    ).fetchall()
+    return {(start, end): shots for start, end, shots in rows}
+
+
+def picture_addresses(con: duckdb.DuckDBPyConnection, image_ids: Sequence[int]) -> dict[int, str]:
+    """What to show of each item (`pictures.open_picture`): a photo's file, or for a shot of a
+    video ``VIDEO#t=SECOND``, its frame (photos no longer found are left out)."""
+    rows = con.execute(
+        "SELECT image_id, path, path_bytes, kind, frame_s FROM images"
+        " WHERE image_id IN (SELECT unnest(?)) AND missing_since IS NULL",
+        [list(image_ids)],
+    ).fetchall()
+    found = {}
+    for image_id, path, raw, kind, second in rows:
+        file = os_path(path, raw)
+        if kind == "shot":
+            video, start, _ = parse_part(file)
+            file = f"{video}{FRAGMENT}{second if second is not None else start:.1f}"
+        found[image_id] = file
+    return found

@@ -12,7 +12,7 @@ import pyarrow as pa
 from ..library import transaction
 from .records import FaceRecord, PhotoResult, stored_path
 from .same_faces import FORGOTTEN_IOU, match_faces
-from .video import FRAGMENT
+from .video import FRAGMENT, parse_part
 
 _IMAGE_COLUMNS = {
     "path": pa.string(),
@@ -34,6 +34,8 @@ _IMAGE_COLUMNS = {
     "photo_hash": pa.binary(),
     "kind": pa.string(),
     "duration_s": pa.float64(),
+    "frame_s": pa.float64(),
+    "shot_s": pa.float64(),
 }
 
 _UPSERT_IMAGES = f"""
@@ -48,6 +50,7 @@ ON CONFLICT (path) DO UPDATE SET
     status = excluded.status, error = excluded.error, face_count = excluded.face_count,
     detection = excluded.detection, sidecars = excluded.sidecars,
     photo_hash = excluded.photo_hash, kind = excluded.kind, duration_s = excluded.duration_s,
+    frame_s = excluded.frame_s, shot_s = excluded.shot_s,
     ingested_at = now(),
     missing_since = NULL
 RETURNING path, image_id
@@ -62,7 +65,8 @@ def _upsert_images(
         (
             *stored_path(r.path), r.content_hash, r.size_bytes, r.mtime_ns, r.width, r.height,
             r.orientation, r.taken_at, r.camera_make, r.camera_model, r.status, r.error,
-            len(r.faces), detection, r.sidecars, r.photo_hash, r.kind, r.duration_s,
+            len(r.faces), detection, r.sidecars, r.photo_hash, r.kind, r.duration_s, r.frame_s,
+            r.shot_s,
         )
         for r in results
     ]  # fmt: skip
@@ -86,6 +90,7 @@ def write_results(
     results: Sequence[PhotoResult],
     detection: str,
     attributes_model: str | None = None,
+    video_reading: str | None = None,
 ) -> int:
     """Store analysed photos and their faces in one transaction; returns how many faces found
     again kept the identity of a stored face.
@@ -94,94 +99,133 @@ def write_results(
     duplicates a face. A new face where a stored face was (`same_faces`) keeps that face's row:
     its id, person, edits, "not a face". A forgotten face stays forgotten (no new face is stored
     over it) and the other old faces go. Faces' age and gender estimates (or why they have
-    none) are stored with them, labelled `attributes_model`.
+    none) are stored with them, labelled `attributes_model`. Parts of videos done are recorded
+    with `video_reading` (`video_parts.reading`; `detection` when None).
     """
+    parts = [r for r in results if r.kind == "part"]  # not items: progress in a video
+    items = [r for r in results if r.kind != "part"]
     if not results:
         return 0
+    with transaction(con):
+        for part in parts:  # before the videos finished by them, whose records go
+            _record_part(con, part, video_reading or detection)
+        return _write_items(con, items, detection, attributes_model) if items else 0
+
+
+def _write_items(
+    con: duckdb.DuckDBPyConnection,
+    results: Sequence[PhotoResult],
+    detection: str,
+    attributes_model: str | None,
+) -> int:
     rows: dict[str, list] = {name: [] for name in _FACE_COLUMNS}
     landmarks, detector_landmarks, encodings = [], [], []
-    with transaction(con):
-        image_ids = _upsert_images(con, results, detection)
-        before = _stored_faces(con, image_ids)
-        carried, dropped, renumber = [], [], []
-        placed: list[tuple[int, int, FaceRecord]] = []  # (face_id or 0, image_id, face)
-        for image_id, result in zip(image_ids, results, strict=True):
-            stored = before.get(image_id, [])
-            live = [face for face in stored if not face[2]]
-            forgotten = [face for face in stored if face[2]]
-            boxes = [face.box for face in result.faces]
-            hidden = match_faces(boxes, [face[1] for face in forgotten], FORGOTTEN_IOU)
-            fresh = [i for i in range(len(boxes)) if i not in hidden]
-            same = match_faces([boxes[i] for i in fresh], [face[1] for face in live])
-            kept_ids = {live[j][0] for j in same.values()}
-            dropped += [face[0] for face in live if face[0] not in kept_ids]
-            for position, i in enumerate(fresh):
-                face_id = live[same[position]][0] if position in same else 0
-                placed.append((face_id, image_id, result.faces[i]))
-            carried.append(len(same))
-            renumber += [(face[0], len(fresh) + n) for n, face in enumerate(forgotten)]
-        _delete_faces(con, dropped)
-        con.execute(
-            "DELETE FROM face_attributes WHERE face_id IN"
-            " (SELECT face_id FROM faces WHERE image_id IN (SELECT unnest(?)))",
-            [image_ids],
+    image_ids = _upsert_images(con, results, detection)
+    before = _stored_faces(con, image_ids)
+    carried, dropped, renumber = [], [], []
+    placed: list[tuple[int, int, FaceRecord]] = []  # (face_id or 0, image_id, face)
+    for image_id, result in zip(image_ids, results, strict=True):
+        stored = before.get(image_id, [])
+        live = [face for face in stored if not face[2]]
+        forgotten = [face for face in stored if face[2]]
+        boxes = [face.box for face in result.faces]
+        hidden = match_faces(boxes, [face[1] for face in forgotten], FORGOTTEN_IOU)
+        fresh = [i for i in range(len(boxes)) if i not in hidden]
+        same = match_faces([boxes[i] for i in fresh], [face[1] for face in live])
+        kept_ids = {live[j][0] for j in same.values()}
+        dropped += [face[0] for face in live if face[0] not in kept_ids]
+        for position, i in enumerate(fresh):
+            face_id = live[same[position]][0] if position in same else 0
+            placed.append((face_id, image_id, result.faces[i]))
+        carried.append(len(same))
+        renumber += [(face[0], len(fresh) + n) for n, face in enumerate(forgotten)]
+    _delete_faces(con, dropped)
+    con.execute(
+        "DELETE FROM face_attributes WHERE face_id IN"
+        " (SELECT face_id FROM faces WHERE image_id IN (SELECT unnest(?)))",
+        [image_ids],
+    )
+    new_ids = iter(_next_face_ids(con, sum(1 for face_id, *_ in placed if not face_id)))
+    index_in_photo: dict[int, int] = {}
+    for face_id, image_id, face in placed:
+        rows["face_id"].append(face_id or next(new_ids))
+        rows["carried"].append(bool(face_id))
+        rows["image_id"].append(image_id)
+        rows["face_index"].append(index_in_photo.setdefault(image_id, 0))
+        index_in_photo[image_id] += 1
+        left, top, right, bottom = face.box
+        rows["box_left"].append(left)
+        rows["box_top"].append(top)
+        rows["box_right"].append(right)
+        rows["box_bottom"].append(bottom)
+        rows["detector_score"].append(face.score)
+        rows["crop_jpeg"].append(face.crop_jpeg)
+        rows["sharpness"].append(face.sharpness)
+        rows["quality"].append(face.quality)
+        estimate = face.attributes
+        rows["age"].append(estimate.age if estimate else None)
+        rows["age_spread"].append(estimate.age_spread if estimate else None)
+        rows["male_probability"].append(estimate.male_probability if estimate else None)
+        rows["attributes_skipped"].append(face.attributes_skipped)
+        for name in ("start_s", "end_s", "best_s"):
+            rows[name].append(getattr(face, name))
+        landmarks.append(np.asarray(face.landmarks, dtype=np.float32).reshape(10))
+        points = face.detector_landmarks
+        detector_landmarks.append(
+            None if points is None else np.asarray(points, np.float32).reshape(10)
         )
-        new_ids = iter(_next_face_ids(con, sum(1 for face_id, *_ in placed if not face_id)))
-        index_in_photo: dict[int, int] = {}
-        for face_id, image_id, face in placed:
-            rows["face_id"].append(face_id or next(new_ids))
-            rows["carried"].append(bool(face_id))
-            rows["image_id"].append(image_id)
-            rows["face_index"].append(index_in_photo.setdefault(image_id, 0))
-            index_in_photo[image_id] += 1
-            left, top, right, bottom = face.box
-            rows["box_left"].append(left)
-            rows["box_top"].append(top)
-            rows["box_right"].append(right)
-            rows["box_bottom"].append(bottom)
-            rows["detector_score"].append(face.score)
-            rows["crop_jpeg"].append(face.crop_jpeg)
-            rows["sharpness"].append(face.sharpness)
-            rows["quality"].append(face.quality)
-            estimate = face.attributes
-            rows["age"].append(estimate.age if estimate else None)
-            rows["age_spread"].append(estimate.age_spread if estimate else None)
-            rows["male_probability"].append(estimate.male_probability if estimate else None)
-            rows["attributes_skipped"].append(face.attributes_skipped)
-            for name in ("start_s", "end_s", "best_s"):
-                rows[name].append(getattr(face, name))
-            landmarks.append(np.asarray(face.landmarks, dtype=np.float32).reshape(10))
-            points = face.detector_landmarks
-            detector_landmarks.append(
-                None if points is None else np.asarray(points, np.float32).reshape(10)
-            )
-            encodings.append(np.asarray(face.encoding, dtype=np.float32).reshape(128))
-        if renumber:
-            con.executemany("UPDATE faces SET face_index = ? WHERE face_id = ?",
-                            [(index, face_id) for face_id, index in renumber])  # fmt: skip
-        if encodings:
-            _write_faces(con, rows, landmarks, detector_landmarks, encodings, attributes_model)
-        stored_ids = zip(placed, rows["face_id"], strict=True)
-        _write_regions(con, image_ids, results, {id(f): i for (_, _, f), i in stored_ids})
-        for result in results:
-            if result.kind == "video":
-                shots = [stored_path(shot)[0] for shot in result.shots]
-                _remove_old_shots(con, stored_path(result.path)[0], shots)
+        encodings.append(np.asarray(face.encoding, dtype=np.float32).reshape(128))
+    if renumber:
+        con.executemany("UPDATE faces SET face_index = ? WHERE face_id = ?",
+                        [(index, face_id) for face_id, index in renumber])  # fmt: skip
+    if encodings:
+        _write_faces(con, rows, landmarks, detector_landmarks, encodings, attributes_model)
+    stored_ids = zip(placed, rows["face_id"], strict=True)
+    _write_regions(con, image_ids, results, {id(f): i for (_, _, f), i in stored_ids})
+    for result in results:
+        if result.kind == "video":  # all its parts are in: their records go
+            con.execute("DELETE FROM video_parts WHERE path = ?", [stored_path(result.path)[0]])
     return sum(carried)
 
 
-def _remove_old_shots(con: duckdb.DuckDBPyConnection, video: str, shots: Sequence[str]) -> None:
-    """Remove the shots of `video` stored by an earlier analysis and not found now (paths as
-    stored, `records.stored_path`)."""
+def _record_part(con: duckdb.DuckDBPyConnection, part: PhotoResult, detection: str) -> None:
+    """A part of a video is stored (its shots are, in the same transaction): the shots an earlier
+    analysis found in its seconds and not found now go, and it is recorded as done
+    (``video_parts``; an error is not: the part is tried again)."""
+    video, start, end = parse_part(part.path)
+    path = stored_path(video)[0]
+    if part.status == "error":
+        return
+    _remove_old_shots(con, path, [stored_path(shot)[0] for shot in part.shots], (start, end))
+    con.execute(
+        "DELETE FROM video_parts WHERE path = ? AND (size_bytes != ? OR mtime_ns != ?"
+        " OR detection != ?)",
+        [path, part.size_bytes, part.mtime_ns, detection],
+    )
+    con.execute(
+        "INSERT OR REPLACE INTO video_parts VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [path, part.size_bytes, part.mtime_ns, detection, start, end, len(part.shots)],
+    )
+
+
+def _remove_old_shots(
+    con: duckdb.DuckDBPyConnection,
+    video: str,
+    shots: Sequence[str],
+    within: tuple[float, float | None],
+) -> None:
+    """Remove the shots of `video` starting `within` the seconds of a part, stored by an
+    earlier analysis and not found now (paths as stored, `records.stored_path`)."""
     prefix, now = video + FRAGMENT, set(shots)
-    old = [
-        image_id
-        for image_id, path in con.execute(
-            "SELECT image_id, path FROM images WHERE kind = 'shot' AND starts_with(path, ?)",
-            [prefix],
-        ).fetchall()
-        if path not in now
-    ]
+    start, end = within
+    old = []
+    for image_id, path in con.execute(
+        "SELECT image_id, path FROM images WHERE kind = 'shot' AND starts_with(path, ?)",
+        [prefix],
+    ).fetchall():
+        begins = parse_part(path)[1]
+        if path not in now and begins >= start - 0.05 and (end is None or begins < end - 0.05):
+            old.append(image_id)
     if old:
         faces = [f for (f,) in con.execute(
             "SELECT face_id FROM faces WHERE image_id IN (SELECT unnest(?))", [old]

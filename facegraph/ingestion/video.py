@@ -95,9 +95,56 @@ class Track:
         return self.sightings[-1].seconds
 
 
-def open_video(path: str, every: float, max_side: int) -> tuple[VideoInfo, Iterator[Frame]]:
-    """The video's facts and its frames every `every` seconds, scaled so the long side is at
-    most `max_side`, upright. Raises `PhotoError` with a one-line reason."""
+def part_path(video: str, start: float, end: float | None) -> str:
+    """The address of a part of a video analysed on its own (`video_parts`): from `start`
+    to `end` seconds, or to its end when `end` is None (media-fragment syntax)."""
+    return f"{video}{FRAGMENT}{start:.1f}" + (f",{end:.1f}" if end is not None else "")
+
+
+def parse_part(path: str) -> tuple[str, float, float | None]:
+    """``(video, start, end or None)`` of a `part_path`; a bare path is the whole video."""
+    video, _, times = path.rpartition(FRAGMENT)
+    start, _, end = times.partition(",")
+    try:
+        return video, float(start), float(end) if end else None
+    except ValueError:  # no fragment (or a name that happens to contain one)
+        return path, 0.0, None
+
+
+def probe_video(path: str) -> VideoInfo:
+    """The video's facts (its size as seen, upright), reading its header and first frame.
+    Raises `PhotoError` with a one-line reason."""
+    import av
+
+    container, stream, info = _open(path)
+    try:
+        for frame in container.decode(stream):
+            if round((getattr(frame, "rotation", 0) or 0) / 90) % 2:
+                info.width, info.height = info.height, info.width
+            break
+    except av.error.FFmpegError as exc:
+        reason = _reason(exc)
+        raise PhotoError(f"damaged video: its first frame cannot be read ({reason})") from None
+    finally:
+        container.close()
+    return info
+
+
+def open_video(
+    path: str, every: float, max_side: int, start: float = 0.0, end: float | None = None
+) -> tuple[VideoInfo, Iterator[Frame]]:
+    """The video's facts and its frames from `start` to `end` seconds (to its end when None),
+    one every `every` seconds counted from `start`, scaled so the long side is at most
+    `max_side`, upright. Raises `PhotoError` with a one-line reason."""
+    container, stream, info = _open(path)
+    scale = min(1.0, max_side / max(info.width, info.height))
+    size = (max(2, round(info.width * scale)), max(2, round(info.height * scale)))
+    if start > 0:
+        container.seek(int(start / stream.time_base), stream=stream)  # the keyframe before
+    return info, _frames(container, stream, (start, end, every), size, info)
+
+
+def _open(path: str):
     import av
 
     if os.path.exists(path) and os.path.getsize(path) == 0:
@@ -115,20 +162,20 @@ def open_video(path: str, every: float, max_side: int) -> tuple[VideoInfo, Itera
     if not width or not height:
         container.close()
         raise PhotoError("the video stream has no picture size")
-    scale = min(1.0, max_side / max(width, height))
-    size = (max(2, round(width * scale)), max(2, round(height * scale)))
     duration = float(container.duration / av.time_base) if container.duration else None
-    info = VideoInfo(width, height, duration, _creation_time(container))
-    return info, _frames(container, stream, every, size, info)
+    return container, stream, VideoInfo(width, height, duration, _creation_time(container))
 
 
-def _frames(container, stream, every: float, size, info: VideoInfo) -> Iterator[Frame]:
+def _frames(container, stream, span, size, info: VideoInfo) -> Iterator[Frame]:
     import av
 
-    next_at, sideways = 0.0, False
+    start, end, every = span
+    next_at, sideways = start, False
     try:
         for frame in container.decode(stream):
             seconds = float(frame.time) if frame.time is not None else next_at
+            if end is not None and seconds >= end - 1e-6:
+                break
             if seconds + 1e-6 < next_at:
                 continue
             pixels = frame.to_ndarray(format="rgb24", width=size[0], height=size[1])
@@ -138,7 +185,7 @@ def _frames(container, stream, every: float, size, info: VideoInfo) -> Iterator[
             if turns % 2 and not sideways:  # the stored picture lies sideways: once
                 info.width, info.height, sideways = info.height, info.width, True
             yield Frame(seconds, pixels)
-            next_at = (int(seconds / every) + 1) * every
+            next_at = start + (int((seconds - start) / every + 1e-9) + 1) * every
     except av.error.FFmpegError as exc:
         raise PhotoError(
             f"damaged video: decoding stopped at {next_at:.0f} s ({_reason(exc)})"
@@ -223,6 +270,43 @@ def stretches(tracks: list[Track]) -> list[list[Track]]:
         else:
             found.append([track])
     return found
+
+
+def picture_second(stretch: list[Track]) -> float:
+    """The second of the sampled frame that best shows a stretch: the one in which most of its
+    people are seen (the first such)."""
+    seen: dict[float, int] = {}
+    for track in stretch:
+        for sighting in track.sightings:
+            seen[sighting.seconds] = seen.get(sighting.seconds, 0) + 1
+    return min(seen, key=lambda seconds: (-seen[seconds], seconds))
+
+
+def item_name(path: str) -> str:
+    """How people read an item's name: ``photo.jpg``, or for a shot ``clip.mp4 at 02:13-02:20``."""
+    video, start, end = parse_part(path)
+    name = os.path.basename(video)
+    if video == path or not is_video_path(video):
+        return os.path.basename(path)
+    return f"{name} at {_clock(start)}" + (f"-{_clock(end)}" if end is not None else "")
+
+
+def _clock(seconds: float) -> str:
+    minutes, second = divmod(round(seconds), 60)
+    hours, minute = divmod(minutes, 60)
+    return f"{hours}:{minute:02d}:{second:02d}" if hours else f"{minute:02d}:{second:02d}"
+
+
+def frame_at(path: str, seconds: float, max_side: int) -> np.ndarray:
+    """The video's frame at `seconds` (the first from there), upright, its long side at most
+    `max_side`. Raises `PhotoError` with a one-line reason."""
+    _, frames = open_video(path, 3600.0, max_side, start=seconds)
+    try:
+        for frame in frames:
+            return frame.pixels
+    finally:
+        frames.close()
+    raise PhotoError(f"the video has no frame at {seconds:.0f} s")
 
 
 def shot_time(taken_at: datetime | None, seconds: float) -> datetime | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 from html import escape
 
 from starlette.exceptions import HTTPException
@@ -110,13 +111,29 @@ def photo_page(request: Request) -> Response:
 
 @reads
 def photo_file(request: Request) -> Response:
-    from ..ingestion.stats import photo_files
+    from ..ingestion.stats import picture_addresses
+    from ..ingestion.video import FRAGMENT
 
     image_id = request.path_params["image_id"]
-    path = photo_files(site(request).library, [image_id]).get(image_id)
-    if path is None:
+    address = picture_addresses(site(request).library, [image_id]).get(image_id)
+    if address is None:
         raise HTTPException(404, "no such photo in this library (or it was moved away)")
-    return FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})
+    cache = {"Cache-Control": "private, max-age=3600"}
+    if FRAGMENT not in address:
+        return FileResponse(address, headers=cache)
+    return Response(_shot_frame(address), media_type="image/jpeg", headers=cache)
+
+
+def _shot_frame(address: str) -> bytes:
+    """A shot of a video as the JPEG of its frame (`pictures.open_picture`)."""
+    from ..ingestion.pictures import open_picture
+
+    frame = open_picture(address, 1920)
+    if frame is None:
+        raise HTTPException(404, "the video of this shot cannot be read (or it was moved away)")
+    out = io.BytesIO()
+    frame.save(out, "JPEG", quality=88)
+    return out.getvalue()
 
 
 @reads
