@@ -16,7 +16,7 @@ import av
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import astronaut, grace_hopper, open_page, query, screenshot
+from conftest import astronaut, grace_hopper, open_page, query, screenshot, served_app
 from PIL import Image
 from test_network_page import search_and_tie
 from test_resume import wait_for_a_commit
@@ -303,6 +303,19 @@ def test_a_tie_by_a_video_shows_its_frame_and_seconds_on_the_page_and_evidence_s
         screenshot(tab, "evidence-video-tie")
     assert frame["width"] > 0
     assert "meeting.mp4 at 00:00-00:03; the frame shown: meeting.mp4 at 00:02" in frame["text"]
+
+    (shot,) = query(library, "SELECT image_id FROM images WHERE path LIKE '%#t=0.0,3.0'")[0]
+    with served_app(library) as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        tab = context.new_page()
+        tab.goto(f"{url}/photos/{shot}")
+        tab.wait_for_function(loaded)
+        shown = tab.evaluate("() => [...document.images].map((i) => i.naturalWidth)")
+        title = tab.text_content("h1")
+        screenshot(tab, "review-video-shot")
+        context.close()
+    assert shown and all(width > 0 for width in shown)  # the frame, served by the app
+    assert title == "meeting.mp4 at 00:00-00:03"
 
 
 def test_a_moved_video_takes_its_shots_and_their_people_along(tmp_path):

@@ -101,11 +101,13 @@ def person_names(request: Request) -> Response:
 @reads
 def photo_page(request: Request) -> Response:
     from ..ingestion.stats import photo
+    from ..ingestion.video import item_name
 
     here = site(request)
     found = photo(here.library, request.path_params["image_id"])
     if found is None:
         raise HTTPException(404, "no such photo in this library")
+    found["name"] = item_name(found["path"])  # a shot of a video: "clip.mp4 at 02:13-02:20"
     return here.render(request, "photo.html", photo=found)
 
 
