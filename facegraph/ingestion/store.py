@@ -39,11 +39,13 @@ def record_moves(
         "SELECT image_id, path FROM images WHERE kind = 'video' AND image_id IN (SELECT unnest(?))",
         [ids],
     ).fetchall())  # fmt: skip
-    con.executemany(
-        "UPDATE images SET path = ? || substr(path, length(?) + 1), missing_since = NULL"
-        " WHERE kind = 'shot' AND starts_with(path, ? || '#t=')",
-        [(stored_path(path)[0], old[i], old[i]) for i, path, *_ in moves if i in old],
-    )
+    videos = [(stored_path(path)[0], old[i], old[i]) for i, path, *_ in moves if i in old]
+    if videos:
+        con.executemany(
+            "UPDATE images SET path = ? || substr(path, length(?) + 1), missing_since = NULL"
+            " WHERE kind = 'shot' AND starts_with(path, ? || '#t=')",
+            videos,
+        )
     con.executemany(
         "UPDATE images SET path = ?, path_bytes = ?, size_bytes = ?, mtime_ns = ?,"
         " missing_since = NULL WHERE image_id = ?",
