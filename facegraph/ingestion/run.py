@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
 import os
-import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
+from multiprocessing.pool import Pool
 
 import duckdb
 from tqdm import tqdm
 
 from .. import graph
 from ..errors import SchedulerError
-from ..faces import detect as face_ops
-from ..faces.attributes import attribute_models, model_version
-from ..faces.encode import onnx_threads
+from ..faces.attributes import model_version
 from ..library import Library, is_disk_failure, lease, resolve_library_path, transaction
 from ..safe_text import printable
 from . import moments, store, store_results
@@ -34,6 +31,7 @@ from .records import KnownImage, PhotoResult
 from .scan import ScanPlan, hash_file, plan_ingest, walk_photos
 from .settings import DetectionSettings
 from .video_parts import VideoParts, reading, work_units
+from .worker import analyse_in_worker, start_pool
 
 
 @dataclass
@@ -79,26 +77,8 @@ def default_workers() -> int:
 
 log = logging.getLogger(__name__)
 
-_worker_settings: DetectionSettings | None = None
-
 #: photos a worker analyses at once; their faces are encoded in one batch
 PHOTOS_PER_TASK = 4
-
-
-def _init_worker(settings: DetectionSettings) -> None:
-    global _worker_settings
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
-    # one runtime thread per worker: the pool already has a worker per core
-    os.environ.setdefault("FACEGRAPH_ONNX_THREADS", "1")
-    _worker_settings = settings
-    face_ops.load_models(settings.detector, settings.encoder, settings.cnn_runtime)
-    if settings.attributes:
-        attribute_models(onnx_threads())
-
-
-def _analyse_in_worker(paths: list[str]) -> list[PhotoResult]:
-    assert _worker_settings is not None
-    return analyse_items(paths, _worker_settings)
 
 
 def _tasks(paths: list[str], workers: int) -> list[list[str]]:
@@ -107,23 +87,20 @@ def _tasks(paths: list[str], workers: int) -> list[list[str]]:
 
 
 def _analyse_all(
-    paths: list[str], settings: DetectionSettings, workers: int
+    paths: list[str], settings: DetectionSettings, workers: int, pool: Pool | None
 ) -> Iterator[PhotoResult]:
     tasks = _tasks(paths, workers)
-    if workers <= 1 or len(tasks) <= 1:
-        for task in tasks:
-            yield from analyse_items(task, settings)
-        return
-    # spawn, not fork: the parent holds an open DuckDB connection and its threads
-    context = multiprocessing.get_context("spawn")
-    pool = context.Pool(min(workers, len(tasks)), _init_worker, (settings,))
     try:
-        for results in pool.imap_unordered(_analyse_in_worker, tasks):
+        if pool is None or len(tasks) <= 1:
+            for task in tasks:
+                yield from analyse_items(task, settings)
+            return
+        for results in pool.imap_unordered(analyse_in_worker, tasks):
             yield from results
-        pool.close()
     finally:
-        pool.terminate()
-        pool.join()
+        if pool is not None:  # done, or stopped: the workers go
+            pool.terminate()
+            pool.join()
 
 
 def ingest(
@@ -161,115 +138,164 @@ def ingest(
     during a long run; a second ingest into the same library is refused.
     """
     started = time.monotonic()
-    # commits of 16 photos (or every 2 s); 64 when many workers stream results back
-    batch_size = batch_size or (64 if scheduler else 16)
-    settings = (settings or DetectionSettings()).resolved()
-    # raises one line on how to install the models, before any work
-    attributes_model = model_version() if settings.attributes else None
+    # commits every 2 s (or of 64 photos): each commit opens and closes the library
+    batch_size = batch_size or (256 if scheduler else 64)
     workers = workers or default_workers()
-    roots = [os.path.abspath(os.path.expanduser(os.fspath(p))) for p in paths]  # "~/Photos" too
-    for root in roots:
-        if not os.path.exists(root):
-            raise FileNotFoundError(f"no such file or folder: {root}")
+    settings = settings or DetectionSettings()
+    # the workers start and load their models while this process checks and scans
+    pool = start_pool(settings, workers) if workers > 1 and not scheduler else None
+    try:
+        settings = settings.resolved()
+        # raises one line on how to install the models, before any work
+        attributes_model = model_version() if settings.attributes else None
+        roots = [os.path.abspath(os.path.expanduser(os.fspath(p))) for p in paths]  # "~/Photos" too
+        for root in roots:
+            if not os.path.exists(root):
+                raise FileNotFoundError(f"no such file or folder: {root}")
 
-    with lease(resolve_library_path(library), "ingest"):
-        with Library.open(library, write=True) as lib:
-            report = IngestReport(library=str(lib.path))
-            detection = settings.describe()
-            redo = detection if redetect else None
-            plan, known = _plan(
-                lib, roots, report, retry_errors, verify, force, redo, settings.regions
+        with lease(resolve_library_path(library), "ingest"):
+            with Library.open(library, write=True) as lib:
+                report = IngestReport(library=str(lib.path))
+                detection = settings.describe()
+                redo = detection if redetect else None
+                plan, known = _plan(
+                    lib, roots, report, retry_errors, verify, force, redo, settings.regions
+                )
+                labels = (attributes_model, reading(settings))
+                videos = VideoParts(settings.video_part)
+                # the largest files first, so no worker is left with a long one at the end
+                largest = sorted(plan.to_process, key=lambda f: -f.size_bytes)
+                to_do, ready = videos.plan(
+                    [f.path for f in largest],
+                    lambda *stamp: store.video_parts_done(lib.connection, *stamp, labels[1]),
+                )
+            batches = _Batches(library, (detection, *labels), report, on_error)
+            batches.every(batch_size, batch_seconds)
+            bar = tqdm(
+                total=len(plan.to_process),
+                unit="photo",
+                desc="ingest",
+                disable=(not progress) if progress is not None else None,
+                leave=False,
             )
-            videos, labels = VideoParts(settings.video_part), (attributes_model, reading(settings))
-            to_do, ready = videos.plan(
-                [f.path for f in plan.to_process],
-                lambda *stamp: store.video_parts_done(lib.connection, *stamp, labels[1]),
-            )
-        pending: list[PhotoResult] = []
-        last_commit = time.monotonic()
-
-        def flush() -> None:
-            nonlocal last_commit
-            if pending:
-                with Library.open(library, write=True) as lib:
-                    _store(lib.connection, pending, (detection, *labels), report, on_error)
-                pending.clear()
-            last_commit = time.monotonic()
-
-        bar = tqdm(
-            total=len(plan.to_process),
-            unit="photo",
-            desc="ingest",
-            disable=(not progress) if progress is not None else None,
-            leave=False,
-        )
-        if scheduler:
+            if scheduler:
+                results = _analyse_on_dask(to_do, settings, scheduler)
+            else:
+                results = _analyse_all(to_do, settings, workers, pool)
             try:
-                from .distributed import analyse_on_dask
-            except ImportError:
-                raise SchedulerError(
-                    "ingest on Dask needs the optional extra: pip install 'facegraph[dask]'"
-                ) from None
-            results = analyse_on_dask(to_do, settings, scheduler)
-        else:
-            results = _analyse_all(to_do, settings, workers)
-        try:
-            for result in _with_videos(results, videos, ready):
-                if result.kind in ("shot", "part"):  # of a video, stored with its part
-                    report.faces_added += len(result.faces)
-                    pending.append(result)
-                    if result.kind == "part" and time.monotonic() - last_commit > batch_seconds:
-                        flush()  # a long video's progress
-                    continue
-                report.processed += 1
-                report.warnings += [f"{printable(result.path)}: {note}" for note in result.notes]
-                if result.status == "error":
-                    report.errors.append((result.path, result.error or "unknown error"))
-                    if on_error:
-                        on_error(result.path, result.error or "unknown error")
-                    previous = known.get(result.path)
-                    if previous is not None and previous.status != "error":
-                        # keep what was stored from the readable version of this file
+                for result in _with_videos(results, videos, ready):
+                    outcome = _tally(result, report, known, on_error)
+                    if outcome != "keep":
+                        batches.add(result)
+                    if outcome != "part":
                         bar.update()
-                        continue
-                elif result.status == "ok":
-                    report.ok += 1
-                    report.faces_added += len(result.faces)
-                    report.faces_with_attributes += sum(
-                        face.attributes is not None for face in result.faces
-                    )
-                else:
-                    report.no_faces += 1
-                pending.append(result)
-                if len(pending) >= batch_size or time.monotonic() - last_commit > batch_seconds:
-                    flush()
-                bar.update()
-                bar.set_postfix(faces=report.faces_added, errors=len(report.errors), refresh=False)
-                if on_progress:
-                    on_progress(report.processed, len(plan.to_process))
-        except KeyboardInterrupt:
-            report.interrupted = True
-        finally:
-            results.close()  # stops the worker pool
-            bar.close()
-            flush()
-        with Library.open(library, write=True) as lib:
-            changed = report.processed or report.moved or report.vanished
-            with transaction(lib.connection):
-                if changed or store.photos_without_moment(lib.connection):
-                    regroup_moments(lib.connection)
-            report.duplicates = int(store.moment_counts(lib.connection)[0])
-            lib.checkpoint()
-            graph.refresh_existing(lib)
-            if settings.attributes:
-                missing = store.faces_without_attributes(lib.connection)
-                if missing:
-                    report.warnings.append(
-                        f"{missing} faces stored before have no age and gender yet;"
-                        " run `facegraph attributes` to estimate them"
-                    )
-    report.seconds = time.monotonic() - started
-    return report
+                        bar.set_postfix(faces=report.faces_added, errors=len(report.errors),
+                                        refresh=False)  # fmt: skip
+                        if on_progress:
+                            on_progress(report.processed, len(plan.to_process))
+            except KeyboardInterrupt:
+                report.interrupted = True
+            finally:
+                results.close()  # stops the worker pool
+                bar.close()
+                batches.flush()
+            _finish(library, report, settings.attributes)
+        report.seconds = time.monotonic() - started
+        return report
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+
+
+def _analyse_on_dask(
+    paths: list[str], settings: DetectionSettings, scheduler: str
+) -> Iterator[PhotoResult]:
+    try:
+        from .distributed import analyse_on_dask
+    except ImportError:
+        raise SchedulerError(
+            "ingest on Dask needs the optional extra: pip install 'facegraph[dask]'"
+        ) from None
+    return analyse_on_dask(paths, settings, scheduler)
+
+
+def _tally(
+    result: PhotoResult,
+    report: IngestReport,
+    known: dict[str, KnownImage],
+    on_error: Callable[[str, str], None] | None,
+) -> str:
+    """Count a result in the report: ``part`` (a part of a video or one of its shots: to
+    store), ``keep`` (a file that cannot be read now whose readable version is stored: that
+    stays) or ``store``."""
+    if result.kind in ("shot", "part"):
+        report.faces_added += len(result.faces)
+        return "part"
+    report.processed += 1
+    report.warnings += [f"{printable(result.path)}: {note}" for note in result.notes]
+    if result.status == "error":
+        report.errors.append((result.path, result.error or "unknown error"))
+        if on_error:
+            on_error(result.path, result.error or "unknown error")
+        previous = known.get(result.path)
+        return "keep" if previous is not None and previous.status != "error" else "store"
+    if result.status == "ok":
+        report.ok += 1
+        report.faces_added += len(result.faces)
+        report.faces_with_attributes += sum(f.attributes is not None for f in result.faces)
+    else:
+        report.no_faces += 1
+    return "store"
+
+
+class _Batches:
+    """Results waiting to be written, each batch in one transaction (`_store`): every
+    `seconds`, or once `size` wait; a video's shots always with the part they are from."""
+
+    def __init__(self, library, labels, report: IngestReport, on_error) -> None:
+        self.library, self.labels, self.report, self.on_error = library, labels, report, on_error
+        self.pending: list[PhotoResult] = []
+        self.last = time.monotonic()
+        self.size, self.seconds = 64, 2.0
+
+    def every(self, size: int, seconds: float) -> None:
+        self.size, self.seconds = size, seconds
+
+    def add(self, result: PhotoResult) -> None:
+        self.pending.append(result)
+        if result.kind == "shot":  # its part follows
+            return
+        if len(self.pending) >= self.size or time.monotonic() - self.last > self.seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            # the library is held only while a batch is written
+            with Library.open(self.library, write=True) as lib:
+                _store(lib.connection, self.pending, self.labels, self.report, self.on_error)
+            self.pending.clear()
+        self.last = time.monotonic()
+
+
+def _finish(library, report: IngestReport, attributes: bool) -> None:
+    """After the photos: moments grouped again, the log written into the database file, the
+    graph brought in step."""
+    with Library.open(library, write=True) as lib:
+        changed = report.processed or report.moved or report.vanished
+        with transaction(lib.connection):
+            if changed or store.photos_without_moment(lib.connection):
+                regroup_moments(lib.connection)
+        report.duplicates = int(store.moment_counts(lib.connection)[0])
+        lib.checkpoint()
+        graph.refresh_existing(lib)
+        if attributes:
+            missing = store.faces_without_attributes(lib.connection)
+            if missing:
+                report.warnings.append(
+                    f"{missing} faces stored before have no age and gender yet;"
+                    " run `facegraph attributes` to estimate them"
+                )
 
 
 def _with_videos(
