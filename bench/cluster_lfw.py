@@ -2,7 +2,7 @@
 reported on the other, against plain baselines on the same encodings, in the same run.
 
     python bench/cluster_lfw.py [--library DIR] [--photos DIR] [--half tune|report|both]
-                                [--detector auto|hog|...]
+                                [--detector auto|hog|...] [--compare OTHER_DIR]
 
 Ingests ../shared/lfw-dev (6,250 photos of 2,924 people; 10-20 min on 2 cores) into DIR with
 `--detector` (default: the product's), or reuses DIR when it already holds it. Identities are
@@ -11,6 +11,11 @@ out. Every face of a half's photos takes part (background faces too, as in a rea
 labelled face of each LFW photo is the face over its centre. Prints one Markdown table per
 half: method x pairwise P/R/F x BCubed P/R/F x seconds, the product's default first, then the
 ablations and baselines.
+
+`--compare OTHER_DIR` (a library of the same photos from another detector, e.g. ``--detector
+hog``) scores instead the product on each library twice: on its own labelled faces, and on the
+labelled faces of the photos where both libraries found one (the same faces, so a detector that
+finds harder faces is not marked down for them); then the identities that lose most pairs.
 """
 
 from __future__ import annotations
@@ -221,15 +226,57 @@ def score(data, rows: np.ndarray, run) -> dict:
     return {"pp": pp, "pr": pr, "pf": pf, "bp": bp, "br": br, "bf": bf, "s": seconds}
 
 
+def compare(libraries: list[Path]) -> None:
+    """The product on each library, on its own labelled faces and on those all found."""
+    found = {}
+    for library in libraries:
+        data = load(library)
+        data["product"] = end_to_end(library, data["face_id"])
+        found[str(library)] = data
+    everywhere = set.intersection(*(set(d["path"][d["labelled"]]) for d in found.values()))
+    print("| half | library | faces | pairwise P | pairwise R | pairwise F | BCubed P |"
+          " BCubed R | BCubed F |\n|---|---|---|---:|---:|---:|---:|---:|---:|")  # fmt: skip
+    for half, number in (("tune", 0), ("report", 1)):
+        for name, data in found.items():
+            in_half = np.array([half_of(i) for i in data["identity"]]) == number
+            for which, paths in (("its own", None), ("found by all", everywhere)):
+                keep = in_half & data["labelled"]
+                if paths is not None:
+                    keep &= np.isin(data["path"], list(paths))
+                truth, predicted = data["identity"][keep], data["product"][keep]
+                scores = (*pairwise_scores(truth, predicted), *bcubed_scores(truth, predicted))
+                print(f"| {half} | {name} | {which} ({keep.sum()}) | "
+                      + " | ".join(f"{v:.3f}" for v in scores) + " |")  # fmt: skip
+    for name, data in found.items():
+        keep = data["labelled"] & np.isin(data["path"], list(everywhere))
+        print(f"\nmost same-person pairs apart in {name}: {split_identities(data, keep)[:5]}")
+
+
+def split_identities(data, keep: np.ndarray) -> list[tuple[str, int, int]]:
+    """``(identity, photos, same-person pairs the product keeps apart)``, most apart first."""
+    identities, people = data["identity"][keep], data["product"][keep]
+    apart = []
+    for identity in np.unique(identities):
+        theirs = people[identities == identity]
+        _, counts = np.unique(theirs[theirs != -1], return_counts=True)
+        pairs = len(theirs) * (len(theirs) - 1) // 2 - int((counts * (counts - 1) // 2).sum())
+        apart.append((str(identity), len(theirs), pairs))
+    return sorted(apart, key=lambda row: -row[2])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--library", type=Path, default=Path("lfw-library"))
     parser.add_argument("--photos", type=Path, default=DEFAULT_PHOTOS)
     parser.add_argument("--half", choices=["tune", "report", "both"], default="both")
     parser.add_argument("--detector", choices=DETECTORS, default=DetectionSettings.detector)
+    parser.add_argument("--compare", type=Path, default=None, metavar="OTHER_DIR")
     args = parser.parse_args()
     if not (args.library / "facegraph.duckdb").exists():
         ingest([args.photos], args.library, settings=DetectionSettings(detector=args.detector))
+    if args.compare is not None:
+        compare([args.library, args.compare])
+        return
     data = load(args.library)
     data["product"] = end_to_end(args.library, data["face_id"])
     halves = {"tune": 0, "report": 1}

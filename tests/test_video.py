@@ -160,7 +160,7 @@ def test_bad_videos_are_one_line_each_and_the_rest_goes_on(tmp_path):
     assert report.ok == 1  # whole.mp4
 
 
-def test_two_people_seen_one_after_the_other_in_one_shot_are_not_tied(tmp_path):
+def test_two_people_seen_one_after_the_other_in_one_shot_are_not_tied(tmp_path, browser):
     folder, library = tmp_path / "media", tmp_path / "library"
     folder.mkdir()
     write_video(folder / "handover.mp4", [(scene(grace_hopper()), 2), (scene(astronaut()), 3)])
@@ -177,6 +177,20 @@ def test_two_people_seen_one_after_the_other_in_one_shot_are_not_tied(tmp_path):
     assert row["video"] == str(folder / "handover.mp4") and row["shot_s"] == 0.0
     assert {row["person_a"], row["person_b"]} == {a, b}
     assert sorted(row["seen_a"] + row["seen_b"]) == [p for (p,) in items]  # one stretch each
+    # the page says so, when asked for the weaker tie (through the CLI's flag)
+    page = tmp_path / "net.html"
+    done = CliRunner().invoke(main, ["export", "html", "-o", str(page), "--same-shot",
+                                     "--library", str(library)])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    with open_page(browser, page) as tab:
+        tab.evaluate("() => window.facegraph.selectTie(0)")
+        panel = tab.text_content("#panel-body")
+        drawn = tab.evaluate("() => facegraph.edges.get().map((e) => [!!e.hidden, e.dashes])")
+        hidden = tab.evaluate("() => window.facegraph.nodes.get().filter((n) => n.hidden).length")
+        screenshot(tab, "network-same-shot-tie")
+    assert drawn == [[False, True]] and hidden == 0  # both people, tied by a dashed line
+    assert "0 shared photos" in panel
+    assert "Also seen in 1 shot of a video, one after the other, never together" in panel
 
 
 def tracks_of(library, video) -> list[tuple]:

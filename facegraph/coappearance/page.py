@@ -101,6 +101,8 @@ def page_data(
                 "weight": data["weight"],
                 "newman": data["newman"],
                 "jaccard": data["jaccard"],
+                # shots of a video in which the two were seen, never together (`add_same_shot`)
+                **({"sameShot": data["same_shot"]} if data.get("same_shot") else {}),
             }
         )
     ties.sort(key=lambda t: (-t["weight"], t["a"], t["b"]))

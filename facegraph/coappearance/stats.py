@@ -32,12 +32,19 @@ def communities(network: nx.Graph, seed: int = 0) -> dict[int, int]:
     """Weighted Louvain communities of the people with ties: person → community number (0 = the
     largest). People with no tie belong to none. Statistics, exports, pages and figures all
     take their communities from here, so they count the same ones."""
-    tied = network.subgraph([n for n in network.nodes if network.degree(n) > 0])
+    tied = _weighted(network)
     if tied.number_of_edges() == 0:
         return {}
     found = nx.community.louvain_communities(tied, weight="weight", seed=seed)
     found = sorted(found, key=lambda c: (-len(c), min(c)))
     return {node: number for number, members in enumerate(found) for node in members}
+
+
+def _weighted(network: nx.Graph) -> nx.Graph:
+    """The ties of some weight (not the weaker ties of weight 0: `build.add_same_shot`)."""
+    return network.edge_subgraph(
+        (a, b) for a, b, weight in network.edges(data="weight", default=1) if weight > 0
+    )
 
 
 def _eigenvector(network: nx.Graph) -> dict[int, float]:
@@ -128,8 +135,10 @@ def network_statistics(network: nx.Graph, seed: int = 0) -> dict[str, Any]:
         "degree_assortativity": _number(assortativity) if assortativity is not None else None,
         "average_shortest_path": _number(path_length),
         "communities": len(groups),
-        "modularity": _number(nx.community.modularity(tied, groups.values(), weight="weight"))
-        if tied.number_of_edges()
+        "modularity": _number(
+            nx.community.modularity(_weighted(tied), groups.values(), weight="weight")
+        )
+        if groups
         else None,
         "sampled": sampled,
         **attribute_mixing(tied),

@@ -103,6 +103,7 @@
       to: t.b,
       width: 1 + 7 * Math.sqrt(weight / maxWeight),
       color: { color: "#8a8f99", opacity: 0.55, highlight: "#d62728" },
+      dashes: !t.weight, // the weaker tie of one shot of a video (--same-shot)
     };
   }
   const edges = new vis.DataSet(
@@ -161,7 +162,8 @@
     const edgeAdds = [];
     data.ties.forEach((t, i) => {
       const weight = tieWeight(t);
-      const visible = weight > 0 && weight >= state.minWeight;
+      // a tie of weight 0 is one of people seen in one shot of a video, never together
+      const visible = weight >= state.minWeight && (weight > 0 || (!t.weight && t.sameShot > 0));
       if (visible) {
         tied.add(t.a);
         tied.add(t.b);
@@ -346,6 +348,10 @@
       body.appendChild(text("h2", `${a.label} & ${b.label}`));
       body.appendChild(text("div", `${shared.length} shared photo${shared.length === 1 ? "" : "s"} · weight ${formatWeight(tieWeight(t))}`, "muted"));
       body.appendChild(text("div", tieDates(shared), "muted when"));
+      if (t.sameShot) {
+        const shots = `${t.sameShot} shot${t.sameShot === 1 ? "" : "s"}`;
+        body.appendChild(text("div", `Also seen in ${shots} of a video, one after the other, never together (facegraph query same_shot)`, "muted"));
+      }
       if (data.evidence_link) {
         const link = text("a", "Evidence sheet");
         link.href = data.evidence_link.replace("{a}", String(t.a)).replace("{b}", String(t.b));
