@@ -263,7 +263,9 @@ def test_a_phone_video_filmed_upright_is_seen_upright(tmp_path):
     turn_mp4(folder / "phone.mp4")
     grace_hopper().save(folder / "portrait.jpg", quality=92)
     facegraph.run([folder], library)
-    assert query(library, "SELECT width, height FROM images WHERE kind = 'video'") == [(720, 1280)]
+    assert query(library, "SELECT width, height, orientation FROM images WHERE kind = 'video'") == [
+        (720, 1280, 6)  # turned a quarter clockwise to be shown, as EXIF would say
+    ]
     (left, top, right, bottom, person), *more = query(
         library,
         "SELECT box_left, box_top, box_right, box_bottom, person_id FROM faces JOIN images"

@@ -58,6 +58,9 @@ class VideoInfo:
     height: int
     duration_s: float | None
     taken_at: datetime | None
+    #: how the stored picture is turned to be shown, as an EXIF orientation (1: as stored,
+    #: 6: a quarter clockwise, 3: half, 8: a quarter anticlockwise)
+    orientation: int = 1
 
 
 @dataclass
@@ -119,8 +122,10 @@ def probe_video(path: str) -> VideoInfo:
     container, stream, info = _open(path)
     try:
         for frame in container.decode(stream):
-            if round((getattr(frame, "rotation", 0) or 0) / 90) % 2:
+            turns = round((getattr(frame, "rotation", 0) or 0) / 90) % 4  # anticlockwise
+            if turns % 2:
                 info.width, info.height = info.height, info.width
+            info.orientation = (1, 8, 3, 6)[turns]
             break
     except av.error.FFmpegError as exc:
         reason = _reason(exc)

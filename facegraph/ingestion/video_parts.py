@@ -64,7 +64,7 @@ class VideoParts:
                 ready.append(row)
                 continue
             row.width, row.height, row.duration_s = info.width, info.height, info.duration_s
-            row.taken_at = info.taken_at
+            row.taken_at, row.orientation = info.taken_at, info.orientation
             stored = done(path, size, mtime_ns)
             parts = [
                 part
