@@ -347,3 +347,25 @@ def test_a_moved_video_takes_its_shots_and_their_people_along(tmp_path):
     after = query(library, faces + " ORDER BY f.face_id")
     assert [(p.replace("clip.mp4", "renamed.mp4"), f, person) for p, f, person in before] == after
     assert facegraph.coappearance_network(library).number_of_edges() == 1
+
+
+def test_a_shot_shorter_than_a_second_is_sampled_and_a_flash_is_no_cut(tmp_path):
+    folder, library = tmp_path / "media", tmp_path / "library"
+    folder.mkdir()
+    blue, white = (
+        Image.new("RGB", (1280, 720), (40, 60, 90)),
+        Image.new("RGB", (1280, 720), "white"),
+    )
+    eileen = scene(astronaut())
+    write_video(folder / "news.mp4", [
+        (blue, 1.3),
+        (scene(grace_hopper(), background=(200, 180, 120)), 0.5),  # 1.3-1.7: between samples
+        (blue, 1.2),
+        (eileen, 1.0), (white, 0.1), (eileen, 0.9),  # a camera flash at 4.0, a sampled second
+    ])  # fmt: skip
+    facegraph.ingest([folder], library, progress=False)
+    tracks = [row[:4] for row in tracks_of(library, folder / "news.mp4")]
+    assert tracks == [
+        ("#t=1.3,1.3", 1.3, 1.3, 1.3),  # seen only between two samples: sampled at its cut
+        ("#t=3.0,4.1", 3.0, 4.1, 3.0),  # the flash (4.0) not sampled, no cut: one track
+    ]

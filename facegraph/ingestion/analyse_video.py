@@ -98,7 +98,7 @@ def _sight_faces(frames, long_side: int, settings: DetectionSettings):
     for frame in frames:
         seconds.append(frame.seconds)
         small = thumbnail(frame.pixels)
-        cut = is_cut(previous, small)
+        cut = frame.cut or is_cut(previous, small)
         shots.append((shots[-1] + 1 if shots else 0) if cut else shots[-1])
         previous = small
         to_original = long_side / max(frame.pixels.shape[:2])

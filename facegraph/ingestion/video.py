@@ -25,6 +25,7 @@ import numpy as np
 
 from ..errors import PhotoError
 from ..xmp.regions import overlap
+from .cuts import mark_cuts
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi"})
 #: a sampled frame starts a new shot when most of it changed: the median, over an 8x8 grid, of
@@ -67,6 +68,8 @@ class VideoInfo:
 class Frame:
     seconds: float
     pixels: np.ndarray  # upright RGB
+    #: a new shot starts at this frame (`cuts`: sampled for it, between the regular samples)
+    cut: bool = False
 
 
 @dataclass
@@ -177,11 +180,13 @@ def _frames(container, stream, span, size, info: VideoInfo) -> Iterator[Frame]:
     start, end, every = span
     next_at, sideways = start, False
     try:
-        for frame in container.decode(stream):
+        for frame, change in mark_cuts(container.decode(stream)):
             seconds = float(frame.time) if frame.time is not None else next_at
             if end is not None and seconds >= end - 1e-6:
                 break
-            if seconds + 1e-6 < next_at:
+            if change == "flash" or seconds + 1e-6 < start:
+                continue  # a flash is never sampled; frames before a part are the last's
+            if seconds + 1e-6 < next_at and change != "cut":
                 continue
             pixels = frame.to_ndarray(format="rgb24", width=size[0], height=size[1])
             turns = round((getattr(frame, "rotation", 0) or 0) / 90) % 4
@@ -189,8 +194,9 @@ def _frames(container, stream, span, size, info: VideoInfo) -> Iterator[Frame]:
                 pixels = np.ascontiguousarray(np.rot90(pixels, turns))
             if turns % 2 and not sideways:  # the stored picture lies sideways: once
                 info.width, info.height, sideways = info.height, info.width, True
-            yield Frame(seconds, pixels)
-            next_at = start + (int((seconds - start) / every + 1e-9) + 1) * every
+            yield Frame(seconds, pixels, cut=change == "cut")
+            if seconds + 1e-6 >= next_at:  # a cut between two samples leaves the step as is
+                next_at = start + (int((seconds - start) / every + 1e-9) + 1) * every
     except av.error.FFmpegError as exc:
         raise PhotoError(
             f"damaged video: decoding stopped at {next_at:.0f} s ({_reason(exc)})"
