@@ -163,10 +163,8 @@ def ingest(
                 )
                 labels = (attributes_model, reading(settings))
                 videos = VideoParts(settings.video_part)
-                # the largest files first, so no worker is left with a long one at the end
-                largest = sorted(plan.to_process, key=lambda f: -f.size_bytes)
                 to_do, ready = videos.plan(
-                    [f.path for f in largest],
+                    [f.path for f in plan.to_process],
                     lambda *stamp: store.video_parts_done(lib.connection, *stamp, labels[1]),
                 )
             batches = _Batches(library, (detection, *labels), report, on_error)
