@@ -8,7 +8,7 @@ import io
 from html import escape
 
 from ..ingestion.pictures import open_picture
-from ..ingestion.video import item_name, video_of
+from ..ingestion.video import item_name, part_path, video_of
 from .sheet import EvidencePhoto, EvidenceSheet
 
 #: long side of the photos shown, in pixels
@@ -93,11 +93,16 @@ def _photo(photo: EvidencePhoto, colour: dict[int, str]) -> str:
 <th>Identity decided by</th></tr>{rows}</table></div></section>"""
 
 
+def _frame_address(photo: EvidencePhoto) -> str:
+    """A shot's frame that shows it (`pictures.open_picture`)."""
+    return part_path(video_of(photo.path), photo.frame_s or 0.0, None)
+
+
 def _shot(photo: EvidencePhoto) -> str:
     if photo.frame_s is None:
         return ""
     seen = item_name(photo.path)
-    shown = item_name(f"{video_of(photo.path)}#t={photo.frame_s:.1f}")
+    shown = item_name(_frame_address(photo))
     return (
         f"<tr><th>Video</th><td>{escape(seen)}; the frame shown: {escape(shown)}. Each face"
         " below is from the frame in which it is seen best.</td></tr>"
@@ -142,23 +147,21 @@ def _thumbnail(photo: EvidencePhoto) -> tuple[str, tuple[int, int]] | None:
     the stored size, turned by the EXIF orientation)."""
     from PIL import Image, ImageOps
 
-    if photo.frame_s is not None:  # a shot of a video: its frame
-        frame = open_picture(f"{video_of(photo.path)}#t={photo.frame_s:.1f}", THUMB_SIDE)
-        if frame is None:
+    if photo.frame_s is not None:  # a shot of a video: its frame, upright as stored
+        upright = open_picture(_frame_address(photo), THUMB_SIDE)
+        if upright is None:
             return None
-        out = io.BytesIO()
-        frame.save(out, "JPEG", quality=82)
-        uri = "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
-        return uri, (photo.width or frame.width, photo.height or frame.height)
-    try:
-        with Image.open(photo.path) as image:
-            width, height = image.size
-            if image.getexif().get(0x0112) in (5, 6, 7, 8):
-                width, height = height, width
-            image.draft("RGB", (THUMB_SIDE * 2, THUMB_SIDE * 2))
-            upright = ImageOps.exif_transpose(image).convert("RGB")
-    except (OSError, ValueError, Image.DecompressionBombError):
-        return None
+        width, height = upright.size
+    else:
+        try:
+            with Image.open(photo.path) as image:
+                width, height = image.size
+                if image.getexif().get(0x0112) in (5, 6, 7, 8):
+                    width, height = height, width
+                image.draft("RGB", (THUMB_SIDE * 2, THUMB_SIDE * 2))
+                upright = ImageOps.exif_transpose(image).convert("RGB")
+        except (OSError, ValueError, Image.DecompressionBombError):
+            return None
     upright.thumbnail((THUMB_SIDE, THUMB_SIDE))
     out = io.BytesIO()
     upright.save(out, "JPEG", quality=82)

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-#: a frame differs from another when the median of its cells' brightness changed by more
-#: than this (0-255), as `video.SHOT_CHANGE` for sampled frames' colour
+#: a frame differs from another when most of it changed: the median of its cells' change
+#: (0-255; brightness here, colour for the sampled frames in `video.is_cut`) is above this
 CHANGE = 20.0
 #: decoded formats whose first plane is 8-bit luma (others: only sampled frames are compared)
 LUMA_FORMATS = frozenset(

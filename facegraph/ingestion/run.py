@@ -167,8 +167,9 @@ def ingest(
                     [f.path for f in plan.to_process],
                     lambda *stamp: store.video_parts_done(lib.connection, *stamp, labels[1]),
                 )
-            batches = _Batches(library, (detection, *labels), report, on_error)
-            batches.every(batch_size, batch_seconds)
+            batches = _Batches(
+                library, (detection, *labels), report, on_error, (batch_size, batch_seconds)
+            )
             bar = tqdm(
                 total=len(plan.to_process),
                 unit="photo",
@@ -251,14 +252,11 @@ class _Batches:
     """Results waiting to be written, each batch in one transaction (`_store`): every
     `seconds`, or once `size` wait; a video's shots always with the part they are from."""
 
-    def __init__(self, library, labels, report: IngestReport, on_error) -> None:
+    def __init__(self, library, labels, report: IngestReport, on_error, every) -> None:
         self.library, self.labels, self.report, self.on_error = library, labels, report, on_error
+        self.size, self.seconds = every  # results, seconds
         self.pending: list[PhotoResult] = []
         self.last = time.monotonic()
-        self.size, self.seconds = 64, 2.0
-
-    def every(self, size: int, seconds: float) -> None:
-        self.size, self.seconds = size, seconds
 
     def add(self, result: PhotoResult) -> None:
         self.pending.append(result)

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from .records import KnownImage, PhotoFaces, os_path, stored_path
-from .video import FRAGMENT, parse_part
+from .video import parse_part, part_path
 
 
 def known_images(con: duckdb.DuckDBPyConnection) -> dict[str, KnownImage]:
@@ -319,6 +319,6 @@ def picture_addresses(con: duckdb.DuckDBPyConnection, image_ids: Sequence[int]) 
         file = os_path(path, raw)
         if kind == "shot":
             video, start, _ = parse_part(file)
-            file = f"{video}{FRAGMENT}{second if second is not None else start:.1f}"
+            file = part_path(video, second if second is not None else start, None)
         found[image_id] = file
     return found

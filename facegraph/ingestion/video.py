@@ -25,12 +25,9 @@ import numpy as np
 
 from ..errors import PhotoError
 from ..xmp.regions import overlap
-from .cuts import mark_cuts
+from .cuts import CHANGE, mark_cuts
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi"})
-#: a sampled frame starts a new shot when most of it changed: the median, over an 8x8 grid, of
-#: each cell's colour difference with the last sampled frame (0-255) is above this
-SHOT_CHANGE = 20.0
 #: a face joins a track of its shot when their encodings lie this near
 TRACK_DISTANCE = 0.5
 #: ... or when its box overlaps the track's last box this much and the encodings are not far
@@ -237,7 +234,7 @@ def is_cut(previous: np.ndarray | None, current: np.ndarray) -> bool:
     the picture changed (the median cell), not just a part (someone walking in)."""
     if previous is None:
         return True
-    return float(np.median(np.abs(current - previous).mean(axis=2))) > SHOT_CHANGE
+    return float(np.median(np.abs(current - previous).mean(axis=2))) > CHANGE
 
 
 def follow(sightings: list[list[Sighting]], shots: list[int]) -> list[Track]:
