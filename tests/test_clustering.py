@@ -6,6 +6,7 @@ import pytest
 from facegraph.people.attach import attach_faces, keep_people_apart
 from facegraph.people.clustering import cluster_faces, hdbscan
 from facegraph.people.consensus import consensus, split_distinct_groups
+from facegraph.people.evaluate import main_face
 from facegraph.people.incremental import place_new_faces
 from facegraph.people.metrics import bcubed_scores, evaluate_labels, pairwise_scores
 from facegraph.people.neighbours import nearest_neighbours
@@ -65,6 +66,17 @@ def test_nearest_neighbours_exact_and_approximate_agree(monkeypatch):
     agreement = np.mean([len(set(a) & set(b)) / 5 for a, b in zip(exact_i, approx_i, strict=True)])
     assert agreement > 0.95
     np.testing.assert_allclose(np.sort(exact_d[:, 0]), np.sort(approx_d[:, 0]), atol=1e-3)
+
+
+def test_a_photo_labelled_with_one_identity_is_of_its_main_face():
+    # an LFW-like 250 px portrait: the subject centred, a neighbour cut by the edge whose
+    # visible box is larger
+    subject, neighbour = (1, (86, 92, 166, 172)), (2, (0, 96, 76, 206))
+    assert main_face([neighbour, subject], 250, 250) == 1
+    # a portrait off centre beats a small face behind it in the middle
+    portrait, background = (3, (20, 40, 220, 240)), (4, (480, 300, 560, 380))
+    assert main_face([background, portrait], 1000, 700) == 3
+    assert main_face([], 100, 100) is None
 
 
 def test_pairwise_and_bcubed_scores_by_hand():

@@ -148,11 +148,11 @@ def test_default_clustering_quality_on_labelled_people(clustered_shared, shared_
         "--truth",
         str(shared_faces / "MANIFEST.csv"),
     )
-    # measured with the defaults (RetinaFace, consensus 0.50): BCubed F 0.975, pairwise F 0.974,
-    # precision 1.0 (with --detector hog: 0.987, 0.985, 1.0; the difference is three photos
-    # whose faces lie at the threshold from their person's others, under either detector)
+    # measured with the defaults (RetinaFace, consensus 0.50): BCubed F 0.982, pairwise F 0.982,
+    # precision 1.0 (with --detector hog: 0.987, 0.985, 1.0; the difference is one small photo
+    # whose face lies 0.527 from its person's others, near the 0.50 threshold)
     assert scores["rows_without_face"] == 0
-    assert scores["bcubed_f"] >= 0.95 and scores["pairwise_f"] >= 0.95
+    assert scores["bcubed_f"] >= 0.98 and scores["pairwise_f"] >= 0.98
     assert scores["bcubed_precision"] >= 0.98
     assert ["serena_williams", "venus_williams"] not in scores["merged_identities"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import os
 from pathlib import Path
 
@@ -49,14 +50,32 @@ def _iou(a, b) -> float:
     return inter / union if union else 0.0
 
 
+def main_face(faces: list[tuple[int, tuple]], width: int, height: int) -> int | None:
+    """The face a photo labelled with one identity is of: of its faces at least half as wide
+    as the widest, the one nearest the photo's centre (a portrait's subject, not the larger
+    half face of someone cut by the photo's edge beside them). `faces` are ``(face_id, box)``."""
+    if not faces:
+        return None
+    widest = max(box[2] - box[0] for _, box in faces)
+    near = [(face_id, box) for face_id, box in faces if 2 * (box[2] - box[0]) >= widest]
+
+    def off_centre(item: tuple[int, tuple]) -> float:
+        box = item[1]
+        return math.hypot((box[0] + box[2] - width) / 2, (box[1] + box[3] - height) / 2)
+
+    return min(near, key=off_centre)[0]
+
+
 def labelled_faces(
     con, truth: list[tuple[str, str, tuple | None]]
 ) -> tuple[list[int], list[str], int]:
     """Face IDs and identities for the truth rows; also how many rows found no face."""
     rows = ps.face_boxes(con)
     by_path: dict[str, list] = {}
-    for path, face_id, *box in rows:
+    sizes: dict[str, tuple[int, int]] = {}
+    for path, width, height, face_id, *box in rows:
         by_path.setdefault(path, []).append((face_id, tuple(box)))
+        sizes[path] = (width, height)
     face_ids, identities, missing = [], [], 0
     for path, identity, box in truth:
         candidates = by_path.get(path, [])
@@ -64,10 +83,8 @@ def labelled_faces(
             scored = [(_iou(box, b), f) for f, b in candidates]
             best = max(scored, default=(0.0, None))
             face = best[1] if best[0] >= 0.3 else None
-        else:  # the photo's largest face is meant
-            face = max(
-                candidates, key=lambda c: (c[1][2] - c[1][0]) * (c[1][3] - c[1][1]), default=(None,)
-            )[0]
+        else:
+            face = main_face(candidates, *sizes.get(path, (0, 0)))
         if face is None:
             missing += 1
             continue

@@ -331,10 +331,11 @@ def erase_faces(con: duckdb.DuckDBPyConnection, face_ids: Sequence[int]) -> None
 
 
 def face_boxes(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    """``(path, face_id, left, top, right, bottom)`` of every face that may be scored."""
+    """``(path, width, height, face_id, left, top, right, bottom)`` of every face that may be
+    scored, with its photo's size."""
     return con.execute(
-        "SELECT i.path, f.face_id, f.box_left, f.box_top, f.box_right, f.box_bottom"
-        " FROM faces f JOIN images i USING (image_id)"
+        "SELECT i.path, i.width, i.height, f.face_id, f.box_left, f.box_top, f.box_right,"
+        " f.box_bottom FROM faces f JOIN images i USING (image_id)"
         " WHERE NOT f.not_a_face AND NOT f.forgotten"
     ).fetchall()
 
