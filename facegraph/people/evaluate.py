@@ -75,7 +75,7 @@ def labelled_faces(
     sizes: dict[str, tuple[int, int]] = {}
     for path, width, height, face_id, *box in rows:
         by_path.setdefault(path, []).append((face_id, tuple(box)))
-        sizes[path] = (width, height)
+        sizes[path] = (width or 0, height or 0)
     face_ids, identities, missing = [], [], 0
     for path, identity, box in truth:
         candidates = by_path.get(path, [])
